@@ -1,0 +1,30 @@
+public import Logging
+
+/// Plan → dispatch → report for one valid request. Holds no state of its own beyond the
+/// configuration and the per-upstream send functions.
+public struct CancelService: Sendable {
+    public let config: RoutesConfig
+    public let planner: Planner
+    public let dispatcher: Dispatcher
+
+    public init(config: RoutesConfig, dispatcher: Dispatcher) {
+        self.config = config
+        self.planner = Planner(config: config)
+        self.dispatcher = dispatcher
+    }
+
+    public init(config: RoutesConfig, transport: any HTTPTransport) {
+        self.init(config: config, dispatcher: Dispatcher(config: config, transport: transport))
+    }
+
+    public func cancel(_ request: CancelRequest, logger: Logger) async -> CancelReport {
+        let plan = planner.plan(request)
+        if request.dryRun {
+            return ReportBuilder.build(
+                plan: plan, resolutions: [:], requestID: request.requestID, dryRun: true, plannedCalls: planner.plannedCalls(plan, reason: request.reason))
+        }
+        let deadline = ContinuousClock.now + config.server.requestTimeout
+        let resolutions = await dispatcher.run(plan, request: request, deadline: deadline, logger: logger)
+        return ReportBuilder.build(plan: plan, resolutions: resolutions, requestID: request.requestID, dryRun: false)
+    }
+}

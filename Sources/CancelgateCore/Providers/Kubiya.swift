@@ -1,0 +1,162 @@
+internal import CurlClient
+internal import Foundation
+
+// Kubiya control plane: `batch` mode (POST /api/v1/executions/batch/terminate, ≤ 100 IDs) and
+// `single` mode (POST /api/v1/executions/{id}/terminate). See upstream-apis/BEHAVIOR.md.
+//
+// | Kubiya answer                                                  | outcome          | retryable | error.code        |
+// |----------------------------------------------------------------|------------------|-----------|-------------------|
+// | ID not UUID-shaped (checked locally, never sent)               | invalid          | no        | invalid_id        |
+// | batch item success: true / single 200                          | cancelled        | no        | –                 |
+// | "Execution not found" (item) / 404                             | not_found        | no        | not_found         |
+// | "Cannot terminate workflow in status: completed|failed|cancelled" | already_terminal | no     | already_terminal  |
+// | "Cannot terminate workflow in status: queued"                  | failed           | yes       | not_cancellable   |
+// | "... status: <other>" (waiting_for_input, paused, …)           | failed           | no        | not_cancellable   |
+// | "Unexpected error: …" (item) / single 500 (Temporal failure)   | failed           | yes       | upstream_error    |
+// | batch 200 without a result for the ID                          | failed           | no        | not_reported      |
+// | 422 (FastAPI validation)                                       | failed           | no        | upstream_rejected |
+// | 401, 429, 5xx, timeouts, connection errors, garbage            | see CommonAnswers                             |
+//
+// Upstream text is never copied into reports: Kubiya's unexpected errors carry SQL.
+
+/// Kubiya shares ID rules and error-string reading between its two modes.
+enum Kubiya {
+    static let name = "Kubiya"
+
+    /// Only UUIDs: one non-UUID ID poisons the database transaction of its whole batch.
+    static func rejection(of id: String) -> String? {
+        UUID(uuidString: id) == nil
+            ? "Kubiya accepts only UUID execution IDs; a non-UUID ID would fail its whole batch upstream, so it was not sent."
+            : nil
+    }
+
+    /// Kubiya matches an upper-case UUID to its execution, so both spellings are one run.
+    static func canonicalKey(_ id: String) -> String { id.lowercased() }
+
+    static let terminalStatuses: Set<String> = ["completed", "failed", "cancelled"]
+
+    /// Reads Kubiya's error string (batch item `error` or single `detail`).
+    static func resolution(forError text: String, status: Int?) -> Resolution {
+        if text == "Execution not found" {
+            return .refused(.notFound, .notFound, "Kubiya does not know this execution.", status: status)
+        }
+        let prefix = "Cannot terminate workflow in status: "
+        if text.hasPrefix(prefix) {
+            let runStatus = String(text.dropFirst(prefix.count)).trimmingCharacters(in: .whitespaces)
+            if terminalStatuses.contains(runStatus) {
+                return .refused(.alreadyTerminal, .alreadyTerminal, "The execution had already ended (\(runStatus)).", status: status)
+            }
+            let known = ["queued", "waiting_for_input", "paused"].contains(runStatus) ? runStatus : "another state"
+            return .failure(.notCancellable, "Kubiya cannot terminate an execution in status \(known).", status: status, retryable: runStatus == "queued")
+        }
+        return .failure(.upstreamError, "Kubiya failed to terminate the execution.", status: status, retryable: true)
+    }
+}
+
+struct KubiyaBatchAdapter: ProviderAdapter {
+    struct Body: Encodable {
+        let execution_ids: [String]
+        let reason: String
+    }
+
+    struct Answer: Decodable {
+        struct Item: Decodable {
+            let execution_id: String
+            let success: Bool
+            let error: String?
+            let terminated_at: String?
+        }
+        let results: [Item]
+    }
+
+    func rejection(of id: String) -> String? { Kubiya.rejection(of: id) }
+    func canonicalKey(_ id: String) -> String { Kubiya.canonicalKey(id) }
+    func chunkSize(_ upstream: UpstreamConfig) -> Int { min(upstream.batchSize, UpstreamConfig.providerBatchLimit) }
+
+    func plannedRequests(for chunk: [String], reason: String) -> [UpstreamRequest] {
+        [UpstreamRequest(path: "/api/v1/executions/batch/terminate", json: Wire.json(Body(execution_ids: chunk, reason: reason)))]
+    }
+
+    func cancel(chunk: [String], using caller: UpstreamCaller) async -> [String: Resolution] {
+        let result = await caller.call(plannedRequests(for: chunk, reason: caller.reason)[0])
+        return Self.interpret(chunk: chunk, result: result)
+    }
+
+    static func interpret(chunk: [String], result: CallResult) -> [String: Resolution] {
+        let response: CurlResponse
+        switch result {
+        case .failure(let error): return CommonAnswers.all(chunk, CommonAnswers.transportFailure(error, provider: Kubiya.name))
+        case .success(let answer): response = answer
+        }
+        guard response.status == 200 else {
+            return CommonAnswers.all(chunk, CommonAnswers.status(response.status, provider: Kubiya.name))
+        }
+        guard let answer = Wire.decode(Answer.self, from: response.body) else {
+            return CommonAnswers.all(chunk, CommonAnswers.unreadable(status: 200, provider: Kubiya.name))
+        }
+        // Results come in input order and echo each ID as sent; match by ID so a short or
+        // reordered answer can never shift one item's result onto another.
+        var byID: [String: Resolution] = [:]
+        for item in answer.results where chunk.contains(item.execution_id) && byID[item.execution_id] == nil {
+            byID[item.execution_id] =
+                item.success
+                ? .success(.cancelled, status: 200, cancelledAt: item.terminated_at)
+                : Kubiya.resolution(forError: item.error ?? "", status: 200)
+        }
+        for id in chunk where byID[id] == nil {
+            byID[id] = .failure(.notReported, "Kubiya's answer did not mention this execution.", status: 200, retryable: false)
+        }
+        return byID
+    }
+}
+
+struct KubiyaSingleAdapter: ProviderAdapter {
+    struct Body: Encodable { let reason: String }
+
+    struct Answer: Decodable {
+        let success: Bool
+        let terminated_at: String?
+    }
+
+    func rejection(of id: String) -> String? { Kubiya.rejection(of: id) }
+    func canonicalKey(_ id: String) -> String { Kubiya.canonicalKey(id) }
+    func chunkSize(_ upstream: UpstreamConfig) -> Int { 1 }
+
+    func plannedRequests(for chunk: [String], reason: String) -> [UpstreamRequest] {
+        chunk.map { UpstreamRequest(path: "/api/v1/executions/\(Wire.segment($0))/terminate", json: Wire.json(Body(reason: reason))) }
+    }
+
+    func cancel(chunk: [String], using caller: UpstreamCaller) async -> [String: Resolution] {
+        var resolutions: [String: Resolution] = [:]
+        for (id, request) in zip(chunk, plannedRequests(for: chunk, reason: caller.reason)) {
+            resolutions[id] = Self.interpret(await caller.call(request))
+        }
+        return resolutions
+    }
+
+    static func interpret(_ result: CallResult) -> Resolution {
+        let response: CurlResponse
+        switch result {
+        case .failure(let error): return CommonAnswers.transportFailure(error, provider: Kubiya.name)
+        case .success(let answer): response = answer
+        }
+        switch response.status {
+        case 200:
+            guard let answer = Wire.decode(Answer.self, from: response.body), answer.success else {
+                return CommonAnswers.unreadable(status: 200, provider: Kubiya.name)
+            }
+            return .success(.cancelled, status: 200, cancelledAt: answer.terminated_at)
+        case 404:
+            return .refused(.notFound, .notFound, "Kubiya does not know this execution.", status: 404)
+        case 400:
+            guard let detail = Wire.detail(response.body), detail.hasPrefix("Cannot terminate") else {
+                return CommonAnswers.status(400, provider: Kubiya.name)
+            }
+            return Kubiya.resolution(forError: detail, status: 400)
+        case 500:
+            return .failure(.upstreamError, "Kubiya failed to terminate the execution (HTTP 500).", status: 500, retryable: true)
+        default:
+            return CommonAnswers.status(response.status, provider: Kubiya.name)
+        }
+    }
+}

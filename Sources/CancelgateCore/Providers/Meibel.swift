@@ -1,0 +1,65 @@
+internal import CurlClient
+internal import Foundation
+
+// Meibel: POST /batch-executions/id/{id}/cancel, no body, one call per ID → BatchExecutionResponse.
+// Its behaviour for finished or unknown executions is undocumented (BEHAVIOR.md); this is the
+// safe reading it recommends. `status` is compared case-insensitively.
+//
+// | Meibel answer                                        | outcome          | retryable | error.code        |
+// |------------------------------------------------------|------------------|-----------|-------------------|
+// | 200, status CANCELED / CANCELLED / TERMINATED        | cancelled        | no        | –                 |
+// | 200, status COMPLETED / FAILED                       | already_terminal | no        | already_terminal  |
+// | 200, any other status (RUNNING, …: still stopping)   | cancel_requested | no        | –                 |
+// | 200 without a readable `status`                      | failed           | no        | bad_response      |
+// | 404                                                  | not_found        | no        | not_found         |
+// | 422 (the ID was rejected as malformed)               | invalid          | no        | invalid_id        |
+// | 401, 403, 429, 5xx, timeouts, connection errors      | see CommonAnswers                             |
+struct MeibelAdapter: ProviderAdapter {
+    static let name = "Meibel"
+
+    struct Answer: Decodable {
+        let status: String
+        let end_time: String?
+    }
+
+    func rejection(of id: String) -> String? { id.isEmpty ? "Meibel execution IDs cannot be empty." : nil }
+    func chunkSize(_ upstream: UpstreamConfig) -> Int { 1 }
+
+    func plannedRequests(for chunk: [String], reason: String) -> [UpstreamRequest] {
+        chunk.map { UpstreamRequest(path: "/batch-executions/id/\(Wire.segment($0))/cancel", json: nil) }
+    }
+
+    func cancel(chunk: [String], using caller: UpstreamCaller) async -> [String: Resolution] {
+        var resolutions: [String: Resolution] = [:]
+        for (id, request) in zip(chunk, plannedRequests(for: chunk, reason: caller.reason)) {
+            resolutions[id] = Self.interpret(await caller.call(request))
+        }
+        return resolutions
+    }
+
+    static func interpret(_ result: CallResult) -> Resolution {
+        let response: CurlResponse
+        switch result {
+        case .failure(let error): return CommonAnswers.transportFailure(error, provider: name)
+        case .success(let answer): response = answer
+        }
+        switch response.status {
+        case 200:
+            guard let answer = Wire.decode(Answer.self, from: response.body) else {
+                return CommonAnswers.unreadable(status: 200, provider: name)
+            }
+            switch answer.status.uppercased() {
+            case "CANCELED", "CANCELLED", "TERMINATED":
+                return .success(.cancelled, status: 200, cancelledAt: answer.end_time)
+            case "COMPLETED", "FAILED":
+                return .refused(.alreadyTerminal, .alreadyTerminal, "The execution had already ended.", status: 200)
+            default:
+                return .success(.cancelRequested, status: 200)
+            }
+        case 422:
+            return .refused(.invalid, .invalidID, "Meibel rejected the execution ID as malformed.", status: 422)
+        default:
+            return CommonAnswers.status(response.status, provider: name)
+        }
+    }
+}

@@ -1,0 +1,107 @@
+internal import CancelgateCore
+internal import Foundation
+
+/// The `/v1/cancel` body, read and checked by us rather than `Request.decode`, which reports
+/// every failure as 400: the contract needs 400 for unreadable JSON and 422 with JSON Pointers
+/// for valid JSON that breaks a rule.
+struct CancelBody {
+    static let maxReasonLength = 500
+    static let maxUpstreamNameLength = 64
+    static let topLevelKeys: Set<String> = ["reason", "upstream", "ids", "items"]
+    static let itemKeys: Set<String> = ["id", "upstream"]
+
+    var reason: String?
+    var upstream: String?
+    var entries: [CancelEntry]
+
+    static func parse(_ data: Data, maxItems: Int) throws(Problem) -> CancelBody {
+        let document: JSONValue
+        do {
+            document = try JSONValue.parse(data)
+        } catch {
+            throw .unreadableJSON("The request body is not valid JSON.")
+        }
+        guard case .object(let object) = document else {
+            throw .invalid([.init(pointer: "", message: "must be a JSON object with `ids` and/or `items`")])
+        }
+        var errors: [Problem.FieldError] = []
+        for key in object.keys.sorted() where !topLevelKeys.contains(key) {
+            errors.append(.init(pointer: JSONPointer.appending("", key), message: "unknown field; allowed: ids, items, reason, upstream"))
+        }
+        let reason = string(object["reason"], at: "/reason", errors: &errors)
+        if let reason, reason.isEmpty || reason.count > maxReasonLength {
+            errors.append(.init(pointer: "/reason", message: "must be 1 to \(maxReasonLength) characters (got \(reason.count))"))
+        }
+        let upstream = string(object["upstream"], at: "/upstream", errors: &errors)
+        if let upstream, upstream.isEmpty {
+            errors.append(.init(pointer: "/upstream", message: "must not be empty"))
+        }
+        var entries: [CancelEntry] = []
+        if let ids = array(object["ids"], at: "/ids", errors: &errors) {
+            for (index, value) in ids.enumerated() {
+                if let id = string(value, at: "/ids/\(index)", errors: &errors) { entries.append(CancelEntry(id: id)) }
+            }
+        }
+        if let items = array(object["items"], at: "/items", errors: &errors) {
+            for (index, value) in items.enumerated() {
+                if let entry = item(value, at: "/items/\(index)", errors: &errors) { entries.append(entry) }
+            }
+        }
+        let total = (object["ids"].flatMap(\.arrayCount) ?? 0) + (object["items"].flatMap(\.arrayCount) ?? 0)
+        if object["ids"] == nil && object["items"] == nil {
+            errors.append(.init(pointer: "", message: "needs `ids` or `items` with at least one entry"))
+        } else if total == 0 {
+            errors.append(.init(pointer: object["ids"] != nil ? "/ids" : "/items", message: "must name at least one ID"))
+        } else if total > maxItems {
+            errors.append(.init(pointer: object["items"] != nil && object["ids"] == nil ? "/items" : "/ids", message: "names \(total) IDs; at most \(maxItems) per request"))
+        }
+        guard errors.isEmpty else { throw .invalid(errors) }
+        return CancelBody(reason: reason, upstream: upstream, entries: entries)
+    }
+
+    private static func string(_ value: JSONValue?, at pointer: String, errors: inout [Problem.FieldError]) -> String? {
+        switch value {
+        case nil: return nil
+        case .string(let text): return text
+        case .some(let other):
+            errors.append(.init(pointer: pointer, message: "must be a string, not \(other.typeName)"))
+            return nil
+        }
+    }
+
+    private static func array(_ value: JSONValue?, at pointer: String, errors: inout [Problem.FieldError]) -> [JSONValue]? {
+        switch value {
+        case nil: return nil
+        case .array(let elements): return elements
+        case .some(let other):
+            errors.append(.init(pointer: pointer, message: "must be an array, not \(other.typeName)"))
+            return nil
+        }
+    }
+
+    private static func item(_ value: JSONValue, at pointer: String, errors: inout [Problem.FieldError]) -> CancelEntry? {
+        guard case .object(let object) = value else {
+            errors.append(.init(pointer: pointer, message: "must be an object like {\"id\": \"…\"}, not \(value.typeName)"))
+            return nil
+        }
+        for key in object.keys.sorted() where !itemKeys.contains(key) {
+            errors.append(.init(pointer: JSONPointer.appending(pointer, key), message: "unknown field; allowed: id, upstream"))
+        }
+        guard object["id"] != nil else {
+            errors.append(.init(pointer: pointer + "/id", message: "is required"))
+            return nil
+        }
+        let id = string(object["id"], at: pointer + "/id", errors: &errors)
+        let upstream = string(object["upstream"], at: pointer + "/upstream", errors: &errors)
+        if let upstream, upstream.isEmpty {
+            errors.append(.init(pointer: pointer + "/upstream", message: "must not be empty"))
+        }
+        return id.map { CancelEntry(id: $0, upstream: upstream) }
+    }
+}
+
+extension JSONValue {
+    fileprivate var arrayCount: Int? {
+        if case .array(let elements) = self { elements.count } else { nil }
+    }
+}

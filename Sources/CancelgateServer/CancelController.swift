@@ -1,0 +1,84 @@
+internal import CancelgateCore
+internal import Foundation
+public import Hummingbird
+internal import HTTPTypes
+internal import Logging
+
+/// `POST /v1/cancel`: read and check the envelope, hand the items to the `CancelService`,
+/// answer with its report.
+struct CancelController: Sendable {
+    static let maxIdempotencyKeyLength = 255
+    static let maxRequestIDLength = 200
+
+    let service: CancelService
+
+    func addRoutes(to group: RouterGroup<GatewayContext>) {
+        group.post("cancel", use: cancel)
+    }
+
+    @Sendable func cancel(_ request: Request, context: GatewayContext) async throws -> Response {
+        let started = ContinuousClock.now
+        let server = service.config.server
+        guard Self.isJSON(request.headers[.contentType]) else { throw Problem.unsupportedMediaType }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: server.maxBodyBytes)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw Problem.tooLarge(limit: server.maxBodyBytes)
+        }
+        let body = try CancelBody.parse(Data(buffer.readableBytesView), maxItems: server.maxItems)
+        let requestID = try Self.requestID(request)
+        let cancel = CancelRequest(
+            requestID: requestID, reason: body.reason ?? server.defaultReason, defaultUpstream: body.upstream, entries: body.entries,
+            dryRun: try Self.dryRun(request), allowedUpstreams: context.allowedUpstreams)
+        var logger = context.logger
+        logger[metadataKey: "request.id"] = "\(requestID)"
+        let report = await service.cancel(cancel, logger: logger)
+        logger.info(
+            "cancel request finished",
+            metadata: [
+                "caller": "\(context.caller ?? "-")", "item.count": "\(report.summary.total)",
+                "outcomes": "\(report.summary.outcomes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","))",
+                "dry_run": "\(cancel.dryRun)", "duration_ms": "\((ContinuousClock.now - started).milliseconds)",
+            ])
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = try encoder.encode(report)
+        var headers: HTTPFields = [.contentType: "application/json"]
+        headers[.requestID] = requestID
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func isJSON(_ contentType: String?) -> Bool {
+        guard let contentType else { return false }
+        let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        return mediaType == "application/json" || (mediaType.hasPrefix("application/") && mediaType.hasSuffix("+json"))
+    }
+
+    static func dryRun(_ request: Request) throws(Problem) -> Bool {
+        switch request.uri.queryParameters.get("dry_run")?.lowercased() {
+        case nil, "false", "0": return false
+        case "true", "1", "": return true
+        default: throw .invalid([.init(pointer: "", message: "query parameter dry_run must be true or false")])
+        }
+    }
+
+    /// The caller's `X-Request-ID`, or a new one. Also checks `Idempotency-Key`'s length.
+    static func requestID(_ request: Request) throws(Problem) -> String {
+        var errors: [Problem.FieldError] = []
+        if let key = request.headers[.idempotencyKey], key.count > maxIdempotencyKeyLength || key.isEmpty {
+            errors.append(.init(pointer: "", message: "header Idempotency-Key must be 1 to \(maxIdempotencyKeyLength) characters"))
+        }
+        let given = request.headers[.requestID]
+        if let given, given.isEmpty || given.count > maxRequestIDLength || !given.unicodeScalars.allSatisfy({ $0.value >= 0x21 && $0.value < 0x7F }) {
+            errors.append(.init(pointer: "", message: "header X-Request-ID must be 1 to \(maxRequestIDLength) visible ASCII characters"))
+        }
+        guard errors.isEmpty else { throw .invalid(errors) }
+        return given ?? UUID().uuidString.lowercased()
+    }
+}
+
+extension HTTPField.Name {
+    static let requestID = Self("X-Request-ID")!
+    static let idempotencyKey = Self("Idempotency-Key")!
+}
