@@ -1,0 +1,33 @@
+import CancelgateFakes
+
+/// The demo's runs: seeded in the fakes so that one mixed request produces every outcome.
+enum DemoScenario {
+    static let runningKubiya = "3f0c6d2e-8a41-4b7e-9d35-0c1f2a7b9e11"
+    static let completedKubiya = "7b2e4f10-1c3d-4e5f-8a9b-0c1d2e3f4a5b"
+    static let queuedKubiya = "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d"
+    static let unknownKubiya = "00000000-0000-4000-8000-000000000000"
+
+    static func seed(_ state: FakeState) async {
+        await state.seed(.kubiya, id: runningKubiya, status: "running")
+        await state.seed(.kubiya, id: completedKubiya, status: "completed")
+        await state.seed(.kubiya, id: queuedKubiya, status: "queued")
+        await state.seed(.skyvern, id: "tsk_4810001", status: "running")
+        await state.seed(.skyvern, id: "tsk_4810002", status: "completed")
+        await state.seed(.skyvern, id: "wr_4810003", status: "running")
+        await state.seed(.meibel, id: "bex_7001", status: "RUNNING")
+        await state.seed(.meibel, id: "bex_7002", status: "COMPLETED")
+        await state.seed(.c1, id: "839265", status: "PROCESS_STEP")
+        await state.seed(.c1, id: "840304", status: "FORBIDDEN")
+    }
+
+    /// A request body that names every case: routed and named upstreams, a duplicate, an invalid
+    /// ID for Kubiya and for C1, an unknown upstream and an ID no route matches.
+    static let requestBody = #"""
+        {"reason": "cancelgate demo",
+         "ids": ["\#(runningKubiya)", "\#(completedKubiya)", "\#(queuedKubiya)", "\#(unknownKubiya)",
+                 "tsk_4810001", "tsk_4810002", "wr_4810003", "tsk_4899999",
+                 "bex_7001", "bex_7002", "839265", "840304", "999999", "\#(runningKubiya)", "job-42"],
+         "items": [{"id": "agent-execution-7", "upstream": "kubiya"}, {"id": "abc", "upstream": "c1"},
+                   {"id": "bex_7003", "upstream": "archive"}]}
+        """#
+}

@@ -1,0 +1,44 @@
+import ArgumentParser
+import CancelgateCore
+import CancelgateServer
+import CurlClient
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// `cancelgate serve`: the production entry point.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Serve the cancel API (the default command).")
+
+    @Option(name: .long, help: "Path of routes.json.")
+    var config: String = "routes.json"
+
+    @Option(help: "Listen on this host instead of server.host.")
+    var host: String?
+
+    @Option(help: "Listen on this port instead of server.port.")
+    var port: Int?
+
+    @OptionGroup var logging: LoggingOptions
+
+    func run() async throws {
+        let logger = logging.makeLogger(label: "cancelgate")
+        let routes: RoutesConfig
+        do {
+            routes = try ConfigLoader.load(path: config, environment: ProcessInfo.processInfo.environment)
+        } catch {
+            FileHandle.standardError.write(Data("cancelgate: \(config) is invalid\n\(error.description)\n".utf8))
+            throw ExitCode(1)
+        }
+        let client = try CurlClient()
+        let readiness = Readiness()
+        let app = buildApplication(config: routes, transport: client, options: GatewayOptions(host: host, port: port, readiness: readiness), logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [CurlClientService(client: client), app, ReadinessService(readiness: readiness)],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
