@@ -23,7 +23,8 @@ struct CancelController: Sendable {
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: server.maxBodyBytes)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+            // NIOTooManyBytesError, which Hummingbird would answer with an empty 413.
             throw Problem.tooLarge(limit: server.maxBodyBytes)
         }
         let body = try CancelBody.parse(Data(buffer.readableBytesView), maxItems: server.maxItems)

@@ -22,6 +22,8 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                     error.status, type: "http-\(error.status.code)", title: error.status.reasonPhrase,
                     detail: error.body ?? error.status.reasonPhrase)
             }
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+            throw Problem.tooLarge(limit: context.maxUploadSize)
         } catch {
             context.logger.error("unexpected error", metadata: ["error.type": "\(String(reflecting: Swift.type(of: error)))"])
             throw Problem.internalError

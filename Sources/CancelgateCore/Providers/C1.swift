@@ -9,7 +9,8 @@ internal import Foundation
 // | C1 answer                                            | outcome          | retryable | error.code        |
 // |------------------------------------------------------|------------------|-----------|-------------------|
 // | ID not an int64 (checked locally, never sent)        | invalid          | no        | invalid_id        |
-// | 200                                                  | cancel_requested | no        | –                 |
+// | 200 with a JSON object body ({})                     | cancel_requested | no        | –                 |
+// | 200 with anything else                               | failed           | no        | bad_response      |
 // | 400 (invalid_argument)                               | invalid          | no        | invalid_id        |
 // | 403 (permission denied)                              | forbidden        | no        | forbidden         |
 // | 404                                                  | not_found        | no        | not_found         |
@@ -47,6 +48,9 @@ struct C1Adapter: ProviderAdapter {
         }
         switch response.status {
         case 200:
+            guard (try? JSONSerialization.jsonObject(with: response.body)) is [String: Any] else {
+                return CommonAnswers.unreadable(status: 200, provider: name)
+            }
             return .success(.cancelRequested, status: 200)
         case 400:
             return .refused(.invalid, .invalidID, "C1 rejected the execution ID as invalid.", status: 400)

@@ -1,0 +1,30 @@
+# syntax=docker/dockerfile:1
+# Build: release binary with the Swift toolchain. Run: a small Debian image with libcurl and CA
+# certificates, as a non-root user. routes.json is baked in; mount another over it to change it.
+
+FROM swift:6.2-bookworm AS build
+WORKDIR /src
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libcurl4-openssl-dev pkg-config \
+    && rm -rf /var/lib/apt/lists/*
+# Resolve dependencies in their own layer so source edits do not refetch them.
+COPY Package.swift ./
+RUN mkdir -p Sources/CCurl && swift package resolve
+COPY Sources ./Sources
+COPY Tests ./Tests
+RUN swift build -c release --product cancelgate --static-swift-stdlib \
+    && cp "$(swift build -c release --show-bin-path)/cancelgate" /usr/local/bin/cancelgate
+
+FROM debian:bookworm-slim AS runtime
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libcurl4 ca-certificates curl \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin cancelgate
+COPY --from=build /usr/local/bin/cancelgate /usr/local/bin/cancelgate
+COPY routes.json /etc/cancelgate/routes.json
+USER 10001
+EXPOSE 8080
+HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
+    CMD curl -fsS http://127.0.0.1:8080/healthz || exit 1
+ENTRYPOINT ["/usr/local/bin/cancelgate"]
+CMD ["serve", "--config", "/etc/cancelgate/routes.json"]

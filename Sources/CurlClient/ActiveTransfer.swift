@@ -1,0 +1,123 @@
+internal import CCurl
+internal import CCurlShim
+import Foundation
+
+/// A transfer the driver has started: its easy handle and what curl has delivered so far.
+/// Lives only on the driver thread; curl's callbacks reach it through `Unmanaged` user data
+/// while `DriverLoop.active` holds the strong reference.
+final class ActiveTransfer {
+    let transfer: Transfer
+    let easy: UnsafeMutableRawPointer
+    /// `CURLOPT_ERRORBUFFER`: curl writes a NUL-terminated message here on failure.
+    let errorBuffer: UnsafeMutablePointer<CChar>
+    /// `CURLOPT_HTTPHEADER` list; curl reads it during the transfer, so it lives as long as the handle.
+    var headerList: UnsafeMutablePointer<curl_slist>? = nil
+
+    private let maxResponseBytes: Int
+    private var body = Data()
+    private var headers: [HTTPHeader] = []
+    private var bodyStarted = false
+    /// Set when the write callback refused bytes over `maxResponseBytes`: curl then ends the
+    /// transfer with `CURLE_WRITE_ERROR`, which means `.responseTooLarge`.
+    private(set) var exceededMaxResponseBytes = false
+
+    init(transfer: Transfer, configuration: CurlClientConfiguration) throws(CurlError) {
+        guard let easy = curl_easy_init() else {
+            throw CurlError(kind: .other, call: "curl_easy_init", message: "curl_easy_init returned NULL")
+        }
+        self.transfer = transfer
+        self.easy = easy
+        self.maxResponseBytes = configuration.maxResponseBytes
+        self.errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
+        self.errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
+        try configure(transfer.request, configuration)
+    }
+
+    deinit {
+        // https://curl.se/libcurl/c/curl_easy_cleanup.html: the handle must not be used afterwards,
+        // and the header list and error buffer must outlive it.
+        curl_easy_cleanup(easy)
+        curl_slist_free_all(headerList)
+        errorBuffer.deallocate()
+    }
+
+    /// The object `CURLOPT_PRIVATE` points at (https://curl.se/libcurl/c/CURLINFO_PRIVATE.html).
+    static func from(easy: UnsafeMutableRawPointer) -> ActiveTransfer? {
+        var pointer: UnsafeMutableRawPointer? = nil
+        guard (try? check(cg_easy_getinfo_pointer(easy, CURLINFO_PRIVATE, &pointer), "curl_easy_getinfo(PRIVATE)")) != nil,
+            let pointer
+        else { return nil }
+        return Unmanaged<ActiveTransfer>.fromOpaque(pointer).takeUnretainedValue()
+    }
+
+    var userData: UnsafeMutableRawPointer {
+        Unmanaged.passUnretained(self).toOpaque()
+    }
+
+    /// `CURLINFO_REQUEST_SIZE` > 0: some request bytes went out
+    /// (https://curl.se/libcurl/c/CURLINFO_REQUEST_SIZE.html). Unknown counts as sent: in doubt.
+    var requestSent: Bool {
+        var size = 0
+        guard (try? check(cg_easy_getinfo_long(easy, CURLINFO_REQUEST_SIZE, &size), "curl_easy_getinfo(REQUEST_SIZE)")) != nil
+        else { return true }
+        return size > 0
+    }
+
+    /// What the transfer produced, once curl reports it done with `code`.
+    func result(_ code: CURLcode) -> Result<CurlResponse, CurlError> {
+        guard code == CURLE_OK else {
+            return .failure(
+                CurlError(
+                    code: code, call: "transfer", requestSent: requestSent, errorBuffer: errorMessage,
+                    tooLarge: exceededMaxResponseBytes))
+        }
+        var status = 0
+        do throws(CurlError) {
+            try check(cg_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status), "curl_easy_getinfo(RESPONSE_CODE)")
+        } catch {
+            return .failure(CurlError(kind: error.kind, code: error.code, call: error.call, requestSent: true, message: error.message))
+        }
+        return .success(CurlResponse(status: status, headers: headers, body: body))
+    }
+
+    /// The error buffer's text, unless it quotes the URL (whose query may carry secrets).
+    private var errorMessage: String {
+        let message = String(cString: errorBuffer).trimmingCharacters(in: .whitespacesAndNewlines)
+        let url = transfer.request.url
+        guard !url.isEmpty, !message.contains(url) else { return "" }
+        if let query = url.split(separator: "?", maxSplits: 1).dropFirst().first, message.contains(query) { return "" }
+        return message
+    }
+
+    // MARK: callbacks (driver thread, inside curl_multi_perform)
+
+    /// Appends body bytes; `false` refuses them because the body would exceed the limit.
+    func receiveBody(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        bodyStarted = true
+        guard body.count + bytes.count <= maxResponseBytes else {
+            exceededMaxResponseBytes = true
+            return false
+        }
+        body.append(contentsOf: bytes)
+        return true
+    }
+
+    /// One complete header line as curl delivers it (https://curl.se/libcurl/c/CURLOPT_HEADERFUNCTION.html):
+    /// a status line starts a new head (so 1xx heads are dropped), lines after the body are trailers.
+    func receiveHeader(_ bytes: UnsafeRawBufferPointer) {
+        guard !bodyStarted else { return }
+        var end = bytes.endIndex
+        while end > bytes.startIndex, bytes[end - 1] == UInt8(ascii: "\r") || bytes[end - 1] == UInt8(ascii: "\n") { end -= 1 }
+        let line = String(decoding: bytes[..<end], as: UTF8.self)
+        if line.hasPrefix("HTTP/") {
+            headers.removeAll()
+        } else if let first = line.first, first == " " || first == "\t", !headers.isEmpty {
+            // obs-fold continuation (RFC 9112 §5.2)
+            headers[headers.count - 1].value += " " + line.trimmingCharacters(in: .whitespaces)
+        } else if let colon = line.firstIndex(of: ":") {
+            let name = String(line[..<colon])
+            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            headers.append(HTTPHeader(name, value))
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import CancelgateCore
+import CancelgateFakes
+import HTTPTypes
+import HummingbirdTesting
+import Logging
+import NIOCore
+import Foundation
+import Testing
+
+/// An upstream that hangs, answers 500, answers garbage or closes the connection: its items fail
+/// with a clear code, the other upstreams' items are unaffected.
+@Suite struct UpstreamFaultTests {
+    static let faults: [(FakeFault, ErrorCode, Bool)] = [
+        (.hang, .upstreamTimeout, true),
+        (.status(500), .upstreamError, true),
+        (.status(503), .upstreamUnavailable, true),
+        (.garbage, .badResponse, false),
+        (.closeConnection, .connectionClosed, true),
+    ]
+
+    @Test(arguments: FakeProvider.allCases, 0..<faults.count)
+    func faultyUpstreamFailsOnlyItsOwnItems(provider: FakeProvider, faultIndex: Int) async throws {
+        let (fault, code, retryable) = Self.faults[faultIndex]
+        let ids: [FakeProvider: String] = [.kubiya: TestIDs.uuid(), .skyvern: "tsk_77", .meibel: "bex_77", .c1: "77"]
+        var settings = GatewayHarness.Settings()
+        settings.upstreamTimeoutMs = 700
+        settings.requestTimeoutMs = 5_000
+        try await GatewayHarness.run(settings, seed: { state in
+            await state.seed(.kubiya, id: ids[.kubiya]!, status: "running")
+            await state.seed(.skyvern, id: "tsk_77", status: "running")
+            await state.seed(.meibel, id: "bex_77", status: "RUNNING")
+            await state.seed(.c1, id: "77", status: "PROCESS_STEP")
+            await state.setFault(fault, for: provider)
+        }) { harness in
+            let order: [FakeProvider] = [.kubiya, .skyvern, .meibel, .c1]
+            let report = try await harness.cancel(ids: order.map { ids[$0]! })
+            report.checkShape(expectedCount: 4)
+            for (p, result) in zip(order, report.results) {
+                if p == provider {
+                    #expect(result.outcome == .failed, "\(p) \(fault): \(result)")
+                    #expect(result.error?.code == code, "\(p) \(fault): \(result)")
+                    #expect(result.retryable == retryable)
+                } else {
+                    #expect(result.outcome.isSuccess, "\(p) should be unaffected by \(provider)'s \(fault): \(result)")
+                }
+            }
+        }
+    }
+
+    /// The request deadline is shorter than the upstream timeout: the hung items still get a result.
+    @Test func requestDeadlineAnswersForHungItems() async throws {
+        var settings = GatewayHarness.Settings()
+        settings.upstreamTimeoutMs = 60_000
+        settings.requestTimeoutMs = 800
+        let ids = (0..<30).map { _ in TestIDs.meibel() }
+        try await GatewayHarness.run(settings, seed: { state in
+            for id in ids { await state.seed(.meibel, id: id, status: "RUNNING") }
+            await state.seed(.skyvern, id: "tsk_1", status: "running")
+            await state.setFault(.hang, for: .meibel, ids: [ids[3]])
+        }) { harness in
+            let report = try await harness.cancel(ids: ids + ["tsk_1"])
+            report.checkShape(expectedCount: 31)
+            #expect(report.results[3].outcome == .failed)
+            #expect(report.results[3].retryable)
+            #expect([ErrorCode.deadlineExceeded, .upstreamTimeout].contains(report.results[3].error?.code))
+            #expect(report.results[30].outcome == .cancelled)
+            #expect(report.results.filter { $0.outcome == .cancelled }.count >= 8)
+        }
+    }
+}
