@@ -2,7 +2,6 @@ internal import CCurl
 internal import CCurlShim
 import Dispatch
 import Foundation
-import Synchronization
 
 /// The multi handle's pointer, so it can be handed to the driver thread.
 // unchecked Sendable: the multi handle is used only on the driver thread, with one exception:
@@ -35,7 +34,7 @@ final class Driver: Sendable {
     }
 
     let multi: MultiHandle
-    let inbox = Mutex(Inbox())
+    let inbox = Locked(Inbox())
     /// Entered before the driver thread starts, left when it has cleaned up: `shutdown` waits on it.
     private let exited = DispatchGroup()
 

@@ -1,6 +1,5 @@
 internal import CCurl
 internal import CCurlShim
-import Synchronization
 
 /// The driver thread's side: owns the multi handle and every easy handle, and is never shared
 /// (it is created on the driver thread and dies there, so it needs no `Sendable`).

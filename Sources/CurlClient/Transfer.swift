@@ -1,5 +1,3 @@
-import Synchronization
-
 /// One `execute` call as both sides see it: the request, and a completion slot that resumes the
 /// awaiting task exactly once, whoever gets there first (driver, early cancellation, shutdown).
 final class Transfer: Sendable {
@@ -11,7 +9,7 @@ final class Transfer: Sendable {
     }
 
     let request: CurlRequest
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init(request: CurlRequest) {
         self.request = request

@@ -5,7 +5,6 @@ import Hummingbird
 import Logging
 import NIOCore
 import ServiceLifecycle
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -52,32 +51,30 @@ struct TestRoutes: Sendable {
 }
 
 /// A one-shot latch: `wait()` suspends until `open()`, then never again.
-final class Gate: Sendable {
-    private struct State {
-        var isOpen = false
-        var waiters: [CheckedContinuation<Void, Never>] = []
-    }
-
-    private let state = Mutex(State())
+// unchecked Sendable: `isOpen` and `waiters` are touched only while holding `lock` (an NSLock, which
+// ThreadSanitizer sees, unlike Synchronization.Mutex on Linux).
+final class Gate: @unchecked Sendable {
+    private let lock = NSLock()
+    private var isOpen = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
 
     func wait() async {
         await withCheckedContinuation { continuation in
-            let resumeNow = state.withLock { state in
-                if state.isOpen { return true }
-                state.waiters.append(continuation)
-                return false
-            }
+            lock.lock()
+            let resumeNow = isOpen
+            if !resumeNow { waiters.append(continuation) }
+            lock.unlock()
             if resumeNow { continuation.resume() }
         }
     }
 
     func open() {
-        let waiters = state.withLock { state in
-            state.isOpen = true
-            defer { state.waiters = [] }
-            return state.waiters
-        }
-        for waiter in waiters { waiter.resume() }
+        lock.lock()
+        isOpen = true
+        let released = waiters
+        waiters = []
+        lock.unlock()
+        for waiter in released { waiter.resume() }
     }
 }
 
