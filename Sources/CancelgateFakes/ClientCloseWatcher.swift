@@ -25,14 +25,15 @@ final class ClientCloseWatcher: ChannelInboundHandler, RemovableChannelHandler, 
 
 extension FakeRequestContext {
     /// Runs `body` with a watcher on the connection; `onClose` fires if the client is or goes away meanwhile.
-    /// A close that happened before the watcher was added and left the channel active is not seen.
+    /// A closed channel refuses the watcher, which counts as gone. A half-close that happened before the
+    /// watcher was added is not seen (the call then waits for a release or the 60 s).
     func watchingClientClose<Value>(
         _ onClose: @escaping @Sendable () -> Void,
         _ body: () async throws -> Value
     ) async rethrows -> Value {
         let watcher = ClientCloseWatcher(onClose: onClose)
         let added = (try? await channel.pipeline.addHandler(watcher, position: .first).get()) != nil
-        if !channel.isActive { onClose() }
+        if !added { onClose() }
         defer {
             if added { channel.pipeline.removeHandler(watcher, promise: nil) }
         }

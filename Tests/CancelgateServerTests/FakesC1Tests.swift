@@ -5,7 +5,7 @@ import JWTKit
 import Testing
 
 @Suite struct FakesC1Tests {
-    static func terminate(_ id: String) -> String { "/c1/api/v1/automation_executions/\(segment(id))/actions/terminate" }
+    static func terminate(_ id: String) -> String { "/c1/api/v1/automation_executions/\(FakesHarness.segment(id))/actions/terminate" }
 
     /// The Go SDK's assertion: EdDSA, `nonce` in the protected header, whole-second dates.
     struct Assertion: JWTPayload {
@@ -43,10 +43,10 @@ import Testing
         try await FakesHarness.run { h in
             await h.state.seed(.c1, id: "42", status: "PROCESS_STEP")
             let issued = try await Self.token(h, ["client_assertion_type": Self.jwtBearer, "client_assertion": try await Self.assertion(h.credentials)])
-            #expect(issued.code == 200 && issued.json["token_type"] as? String == "Bearer" && issued.json["expires_in"] as? Int == 600)
-            let bearer = try #require(issued.json["access_token"] as? String)
+            #expect(issued.statusCode == 200 && issued.bodyJSON["token_type"] as? String == "Bearer" && issued.bodyJSON["expires_in"] as? Int == 600)
+            let bearer = try #require(issued.bodyJSON["access_token"] as? String)
             let response = try await h.post(Self.terminate("42"), ["Authorization": "Bearer \(bearer)"], body: "{}")
-            #expect(response.code == 200 && response.text == "{}")
+            #expect(response.statusCode == 200 && response.bodyText == "{}")
             #expect(await h.state.status(.c1, id: "42") == "TERMINATE")
             #expect(await h.state.tokensIssued() == 1)
         }
@@ -54,7 +54,7 @@ import Testing
 
     @Test func tokenFromPlainSecretAndRefusals() async throws {
         try await FakesHarness.run { h in
-            #expect(try await Self.token(h, ["client_secret": h.credentials.c1PlainSecret]).code == 200)
+            #expect(try await Self.token(h, ["client_secret": h.credentials.c1PlainSecret]).statusCode == 200)
             let refused = [
                 ["client_secret": "wrong"],
                 ["client_assertion_type": Self.jwtBearer, "client_assertion": try await Self.assertion(h.credentials, audience: "other.host")],
@@ -63,7 +63,7 @@ import Testing
             ]
             for fields in refused {
                 let response = try await Self.token(h, fields)
-                #expect(response.code == 401 && response.json["error"] as? String == "invalid_client")
+                #expect(response.statusCode == 401 && response.bodyJSON["error"] as? String == "invalid_client")
             }
             #expect(await h.state.tokensIssued() == 1)
         }
@@ -75,16 +75,16 @@ import Testing
         try await FakesHarness.run(credentials: credentials) { h in
             await h.state.seed(.c1, id: "1", status: "WAITING")
             await h.state.seed(.c1, id: "2", status: "FORBIDDEN")
-            let expired = try #require(try await Self.token(h, ["client_secret": h.credentials.c1PlainSecret]).json["access_token"] as? String)
+            let expired = try #require(try await Self.token(h, ["client_secret": h.credentials.c1PlainSecret]).bodyJSON["access_token"] as? String)
             for headers in [[:], ["Authorization": "Bearer \(expired)"]] {
                 let response = try await h.post(Self.terminate("1"), headers, body: "{}")
-                #expect(response.code == 401 && response.json["code"] as? Int == 16 && response.json["message"] as? String == "unauthenticated")
+                #expect(response.statusCode == 401 && response.bodyJSON["code"] as? Int == 16 && response.bodyJSON["message"] as? String == "unauthenticated")
             }
             let answers = [("1", 200), ("2", 403), ("3", 404), ("x1", 400)]
             for (id, status) in answers {
-                #expect(try await h.post(Self.terminate(id), h.c1Static, body: "{}").code == status)
+                #expect(try await h.post(Self.terminate(id), h.c1Static, body: "{}").statusCode == status)
             }
-            #expect(try await h.post(Self.terminate("2"), h.c1Static, body: "{}").json["code"] as? Int == 7)
+            #expect(try await h.post(Self.terminate("2"), h.c1Static, body: "{}").bodyJSON["code"] as? Int == 7)
             #expect(await h.state.status(.c1, id: "1") == "TERMINATE")
             #expect(await h.state.cancellations(.c1, id: "1") == 1)
         }

@@ -41,21 +41,23 @@ struct FakesHarness: Sendable {
 }
 
 extension TestResponse {
-    var text: String { String(buffer: body) }
-    var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any] ?? [:] }
-    var code: Int { status.code }
+    var bodyText: String { String(buffer: body) }
+    var bodyJSON: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any] ?? [:] }
+    var statusCode: Int { status.code }
     /// FastAPI's `{"detail": "..."}` text, or the first validation item's `type`.
-    var detail: String? {
-        (json["detail"] as? String) ?? ((json["detail"] as? [[String: Any]])?.first?["type"] as? String)
+    var fastAPIDetail: String? {
+        (bodyJSON["detail"] as? String) ?? ((bodyJSON["detail"] as? [[String: Any]])?.first?["type"] as? String)
     }
 }
 
-func jsonList(_ values: [String]) -> String {
-    "[" + values.map { "\"\($0)\"" }.joined(separator: ",") + "]"
-}
+extension FakesHarness {
+    static func jsonList(_ values: [String]) -> String {
+        "[" + values.map { "\"\($0)\"" }.joined(separator: ",") + "]"
+    }
 
-/// Percent-encodes an ID as one path segment, as the gateway does (only ASCII letters, digits, `-_~` stay).
-func segment(_ id: String) -> String {
-    let unreserved = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_~")
-    return id.addingPercentEncoding(withAllowedCharacters: unreserved) ?? id
+    /// Percent-encodes an ID as one path segment, as the gateway does (only ASCII letters, digits, `-_~` stay).
+    static func segment(_ id: String) -> String {
+        let unreserved = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_~")
+        return id.addingPercentEncoding(withAllowedCharacters: unreserved) ?? id
+    }
 }
