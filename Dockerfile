@@ -25,6 +25,6 @@ COPY routes.json /etc/cancelgate/routes.json
 USER 10001
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
-    CMD curl -fsS http://127.0.0.1:8080/healthz || exit 1
+    CMD ["curl", "-fsS", "--max-time", "2", "http://127.0.0.1:8080/healthz"]
 ENTRYPOINT ["/usr/local/bin/cancelgate"]
 CMD ["serve", "--config", "/etc/cancelgate/routes.json"]
