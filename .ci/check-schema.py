@@ -62,6 +62,7 @@ def main():
     expect_valid("minimal config", {"upstreams": {"k": {"provider": "kubiya", "base_url": "http://127.0.0.1:9000"}}})
     expect_valid("$schema key", mutated(routes, lambda d: d.update({"$schema": "./routes.schema.json"})))
     expect_valid("kubiya single mode", mutated(routes, lambda d: d["upstreams"]["kubiya"].update(mode="single")))
+    expect_valid("idempotency_max_entries", mutated(routes, lambda d: d["server"].update(idempotency_max_entries=50000)))
 
     bad = {
         "unknown top-level key": lambda d: d.update(extra=1),
@@ -85,6 +86,8 @@ def main():
         "port 70000": lambda d: d["server"].update(port=70000),
         "max_body_bytes 10": lambda d: d["server"].update(max_body_bytes=10),
         "empty default_reason": lambda d: d["server"].update(default_reason=""),
+        "idempotency_max_entries 0": lambda d: d["server"].update(idempotency_max_entries=0),
+        "idempotency_max_entries as string": lambda d: d["server"].update(idempotency_max_entries="10000"),
         "mode single on skyvern": lambda d: d["upstreams"]["skyvern"].update(mode="single"),
         "unknown mode": lambda d: d["upstreams"]["kubiya"].update(mode="bulk"),
         "unknown auth type": lambda d: d["upstreams"]["kubiya"].update(auth={"type": "basic", "token": "x"}),
@@ -102,7 +105,7 @@ def main():
     for name, change in bad.items():
         expect_invalid(name, mutated(routes, change))
 
-    total = 4 + len(bad)
+    total = 5 + len(bad)
     print(f"check-schema: {total - len(failures)} passed, {len(failures)} failed")
     return 1 if failures else 0
 

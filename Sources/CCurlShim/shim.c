@@ -25,6 +25,10 @@ CURLcode cg_easy_setopt_data_callback(CURL *_Nonnull handle, CURLoption option, 
     return curl_easy_setopt(handle, option, value);
 }
 
+CURLcode cg_easy_setopt_debug_callback(CURL *_Nonnull handle, CURLoption option, cg_curl_debug_callback _Nullable value) {
+    return curl_easy_setopt(handle, option, value);
+}
+
 CURLcode cg_easy_getinfo_long(CURL *_Nonnull handle, CURLINFO info, long *_Nonnull out) {
     return curl_easy_getinfo(handle, info, out);
 }

@@ -1,16 +1,19 @@
 /// Everything the fake providers know: seeded runs, received calls, injected faults and latency.
-/// Provider files add their state transitions as extensions, so a batch is processed atomically.
+/// Provider files add their state transitions as extensions, so a batch is processed atomically;
+/// `FakeState+Faults.swift` holds the fault rules.
 public actor FakeState {
-    struct FaultRules {
-        var all: FakeFault?
-        var byID: [String: FakeFault] = [:]
-    }
-
     /// provider → lookup key → provider-native status.
     var runs: [FakeProvider: [String: String]] = [:]
     var cancelCounts: [FakeProvider: [String: Int]] = [:]
     var received: [FakeProvider: [FakeCall]] = [:]
-    var faults: [FakeProvider: FaultRules] = [:]
+    /// provider → its fault rules, in the order they were added.
+    var rules: [FakeProvider: [FaultRule]] = [:]
+    /// provider → calls a fault was applied to.
+    var injected: [FakeProvider: Int] = [:]
+    /// Decides every probability below 1; restarted from `faultSeed` by `setSeed` and `reset`.
+    var random: SeededGenerator
+    /// The seed the fault decisions started from (print it to replay a chaos run).
+    public internal(set) var faultSeed: UInt64
     var latency: [FakeProvider: Duration]
     let autoCreate: Bool
     /// Issued C1 access token → when it stops being accepted.
@@ -19,10 +22,19 @@ public actor FakeState {
     var hangs: [ObjectIdentifier: HangLatch] = [:]
     var heldWaiters: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
 
-    /// - Parameter autoCreate: an unknown well-formed ID is treated as a running run (benchmarks, chaos test).
-    public init(latency: [FakeProvider: Duration] = [:], autoCreate: Bool = false) {
+    /// - Parameters:
+    ///   - autoCreate: an unknown well-formed ID is treated as a running run (benchmarks, chaos test).
+    ///   - seed: starts the generator that decides fault probabilities; the same seed and the same calls in the
+    ///     same order give the same decisions.
+    ///   - faults: fault rules in place from the start (see `addFaultRule`).
+    public init(
+        latency: [FakeProvider: Duration] = [:], autoCreate: Bool = false, seed: UInt64 = 0, faults: [FakeProvider: [FaultRule]] = [:]
+    ) {
         self.latency = latency
         self.autoCreate = autoCreate
+        self.faultSeed = seed
+        self.random = SeededGenerator(seed: seed)
+        self.rules = faults
     }
 
     // MARK: Seeding and inspection
@@ -50,29 +62,20 @@ public actor FakeState {
         c1TokenCount
     }
 
-    // MARK: Faults and latency
-
-    /// nil `ids`: every cancel call of that provider (a nil fault then clears all of its faults);
-    /// otherwise calls naming any of those IDs (exactly as named in the call).
-    public func setFault(_ fault: FakeFault?, for provider: FakeProvider, ids: Set<String>? = nil) {
-        guard let ids else {
-            faults[provider] = fault.map { FaultRules(all: $0) }
-            return
-        }
-        for id in ids {
-            faults[provider, default: FaultRules()].byID[id] = fault
-        }
-    }
+    // MARK: Latency and hangs
 
     /// Added to every call of that provider, before it is answered.
     public func setLatency(_ latency: Duration, for provider: FakeProvider) {
         self.latency[provider] = latency
     }
 
-    /// Lets every call held by `.hang` go on.
-    public func releaseHangs() {
+    /// Lets every call held by `.hang` go on; returns how many were held.
+    @discardableResult
+    public func releaseHangs() -> Int {
+        let held = hangs.count
         for latch in hangs.values { latch.resume(.released) }
         hangs = [:]
+        return held
     }
 
     /// Returns once at least `count` calls are being held by `.hang` (so a test can release them without a sleep).
@@ -81,13 +84,15 @@ public actor FakeState {
         await withCheckedContinuation { heldWaiters.append((count, $0)) }
     }
 
-    /// Forgets seeds, calls, counts and faults, and releases hangs. Keeps latency and issued C1 tokens
-    /// (a gateway's cached token stays good across tests).
+    /// Forgets seeds, calls, counts, faults and injected counts, restarts the fault generator from `faultSeed`,
+    /// and releases hangs. Keeps latency and issued C1 tokens (a gateway's cached token stays good across tests).
     public func reset() {
         runs = [:]
         cancelCounts = [:]
         received = [:]
-        faults = [:]
+        rules = [:]
+        injected = [:]
+        random = SeededGenerator(seed: faultSeed)
         c1TokenCount = 0
         releaseHangs()
     }
@@ -100,11 +105,6 @@ public actor FakeState {
 
     func latency(for provider: FakeProvider) -> Duration? {
         latency[provider]
-    }
-
-    func fault(for provider: FakeProvider, ids: [String]) -> FakeFault? {
-        guard let rules = faults[provider] else { return nil }
-        return ids.lazy.compactMap { rules.byID[$0] }.first ?? rules.all
     }
 
     func addHang(_ latch: HangLatch) {

@@ -3,15 +3,22 @@ public import Logging
 import NIOCore
 
 /// The four fake providers as one Hummingbird app. Each provider lives under `basePath(_:)`, which is what
-/// the gateway's `base_url` for it should point at. State, faults and latency are driven through `state`.
+/// the gateway's `base_url` for it should point at. State, faults and latency are driven through `state`,
+/// or over HTTP through `/_admin/faults` (see `FakeUpstreams+Admin.swift`).
 public struct FakeUpstreams: Sendable {
     public let state: FakeState
     public let credentials: FakeCredentials
 
-    /// - Parameter autoCreate: an unknown well-formed ID is treated as a running run (benchmarks, chaos test).
-    public init(credentials: FakeCredentials = .generate(), latency: [FakeProvider: Duration] = [:], autoCreate: Bool = false) {
+    /// - Parameters:
+    ///   - autoCreate: an unknown well-formed ID is treated as a running run (benchmarks, chaos test).
+    ///   - seed: starts the generator that decides fault probabilities (see `FakeState.init`).
+    ///   - faults: fault rules in place from the start.
+    public init(
+        credentials: FakeCredentials = .generate(), latency: [FakeProvider: Duration] = [:], autoCreate: Bool = false,
+        seed: UInt64 = 0, faults: [FakeProvider: [FaultRule]] = [:]
+    ) {
         self.credentials = credentials
-        self.state = FakeState(latency: latency, autoCreate: autoCreate)
+        self.state = FakeState(latency: latency, autoCreate: autoCreate, seed: seed, faults: faults)
     }
 
     public static func basePath(_ provider: FakeProvider) -> String {
@@ -29,6 +36,7 @@ public struct FakeUpstreams: Sendable {
         addSkyvernRoutes(to: router)
         addMeibelRoutes(to: router)
         addC1Routes(to: router)
+        addAdminRoutes(to: router)
         return router
     }
 
@@ -63,31 +71,14 @@ public struct FakeUpstreams: Sendable {
         if let latency = await state.latency(for: provider), latency > .zero {
             try await Task.sleep(for: latency)
         }
-        guard faultable, let fault = await state.fault(for: provider, ids: ids) else {
+        guard faultable, let fault = await state.takeFault(for: provider, ids: ids) else {
             return try await answer()
         }
-        switch fault {
-        case .status(let code):
-            return FakeResponse.fault(provider, status: code)
-        case .garbage:
-            return FakeResponse.garbage()
-        case .closeConnection:
-            await context.closeConnection()
-            throw FakeAbort.connectionClosed
-        case .cancelThenClose:
-            _ = try await answer()
-            await context.closeConnection()
-            throw FakeAbort.connectionClosed
-        case .hang:
-            switch await hold(context) {
-            case .released, .timedOut: return try await answer()
-            case .clientGone, .cancelled: throw FakeAbort.abandoned
-            }
-        }
+        return try await apply(fault, provider, context, answer: answer)
     }
 
     /// Holds a call until released, 60 s pass, the client closes its side, or the task is cancelled.
-    private func hold(_ context: FakeRequestContext) async -> HangEnd {
+    func hold(_ context: FakeRequestContext) async -> HangEnd {
         let latch = HangLatch()
         await state.addHang(latch)
         let end = await context.watchingClientClose({ latch.resume(.clientGone) }) {

@@ -10,11 +10,18 @@ public struct GatewayOptions: Sendable {
     public var port: Int?
     public var readiness: Readiness
     public var onServerRunning: @Sendable (Int) async -> Void
+    /// Where `Idempotency-Key`s are remembered; nil: an `InMemoryIdempotencyStore` of
+    /// `server.idempotency_max_entries` for this application.
+    public var idempotencyStore: (any IdempotencyStore)?
 
-    public init(host: String? = nil, port: Int? = nil, readiness: Readiness = Readiness(), onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) {
+    public init(
+        host: String? = nil, port: Int? = nil, readiness: Readiness = Readiness(), idempotencyStore: (any IdempotencyStore)? = nil,
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) {
         self.host = host
         self.port = port
         self.readiness = readiness
+        self.idempotencyStore = idempotencyStore
         self.onServerRunning = onServerRunning
     }
 }
@@ -22,7 +29,8 @@ public struct GatewayOptions: Sendable {
 public func buildApplication(
     config: RoutesConfig, transport: any HTTPTransport, options: GatewayOptions = .init(), logger: Logger
 ) -> some ApplicationProtocol {
-    let router = buildRouter(service: CancelService(config: config, transport: transport), readiness: options.readiness)
+    let idempotency = options.idempotencyStore ?? InMemoryIdempotencyStore(maxEntries: config.server.idempotencyMaxEntries)
+    let router = buildRouter(service: CancelService(config: config, transport: transport), readiness: options.readiness, idempotency: idempotency)
     return Application(
         router: router,
         configuration: .init(address: .hostname(options.host ?? config.server.host, port: options.port ?? config.server.port), serverName: "cancelgate"),
@@ -30,7 +38,7 @@ public func buildApplication(
         logger: logger)
 }
 
-public func buildRouter(service: CancelService, readiness: Readiness) -> Router<GatewayContext> {
+public func buildRouter(service: CancelService, readiness: Readiness, idempotency: any IdempotencyStore) -> Router<GatewayContext> {
     let router = Router(context: GatewayContext.self)
     router.add(middleware: ProblemMiddleware())
     router.get("healthz") { _, _ in HealthAnswer(status: "ok") }
@@ -42,7 +50,7 @@ public func buildRouter(service: CancelService, readiness: Readiness) -> Router<
             body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
     let v1 = router.group("v1").add(middleware: ClientAuthMiddleware(authenticator: ClientAuthenticator(clients: service.config.clients)))
-    CancelController(service: service).addRoutes(to: v1)
+    CancelController(service: service, idempotency: idempotency).addRoutes(to: v1)
     v1.get("upstreams") { _, _ in UpstreamList(service.config.upstreams) }
     return router
 }

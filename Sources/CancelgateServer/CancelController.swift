@@ -4,13 +4,14 @@ public import Hummingbird
 internal import HTTPTypes
 internal import Logging
 
-/// `POST /v1/cancel`: read and check the envelope, hand the items to the `CancelService`,
-/// answer with its report.
+/// `POST /v1/cancel`: read and check the envelope, hand the items to the `CancelService` (at most
+/// once per `Idempotency-Key`, see `CancelController+Idempotency.swift`), answer with its report.
 struct CancelController: Sendable {
     static let maxIdempotencyKeyLength = 255
     static let maxRequestIDLength = 200
 
     let service: CancelService
+    let idempotency: any IdempotencyStore
 
     func addRoutes(to group: RouterGroup<GatewayContext>) {
         group.post("cancel", use: cancel)
@@ -34,7 +35,16 @@ struct CancelController: Sendable {
             dryRun: try Self.dryRun(request), allowedUpstreams: context.allowedUpstreams)
         var logger = context.logger
         logger[metadataKey: "request.id"] = "\(requestID)"
-        let report = await service.cancel(cancel, logger: logger)
+        let report: CancelReport
+        if let key = request.headers[.idempotencyKey] {
+            let use = IdempotencyKeyUse(caller: context.caller, key: key, fingerprint: IdempotencyFingerprint.of(cancel))
+            switch try await once(use, logger: logger, run: { await service.cancel(cancel, logger: logger) }) {
+            case .replayed(let stored): return try Self.response(stored, replayed: true)
+            case .ran(let fresh): report = fresh
+            }
+        } else {
+            report = await service.cancel(cancel, logger: logger)
+        }
         logger.info(
             "cancel request finished",
             metadata: [
@@ -42,11 +52,17 @@ struct CancelController: Sendable {
                 "outcomes": "\(report.summary.outcomes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","))",
                 "dry_run": "\(cancel.dryRun)", "duration_ms": "\((ContinuousClock.now - started).milliseconds)",
             ])
+        return try Self.response(report, replayed: false)
+    }
+
+    /// The 200 answer. `X-Request-ID` is the report's own: on a replay, the first request's.
+    static func response(_ report: CancelReport, replayed: Bool) throws -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data = try encoder.encode(report)
         var headers: HTTPFields = [.contentType: "application/json"]
-        headers[.requestID] = requestID
+        headers[.requestID] = report.requestID
+        if replayed { headers[.idempotentReplayed] = "true" }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
@@ -64,7 +80,8 @@ struct CancelController: Sendable {
         }
     }
 
-    /// The caller's `X-Request-ID`, or a new one. Also checks `Idempotency-Key`'s length.
+    /// The caller's `X-Request-ID`, or a new one. Also checks `Idempotency-Key`'s length, so
+    /// that both header problems are reported together.
     static func requestID(_ request: Request) throws(Problem) -> String {
         var errors: [Problem.FieldError] = []
         if let key = request.headers[.idempotencyKey], key.count > maxIdempotencyKeyLength || key.isEmpty {
@@ -82,4 +99,5 @@ struct CancelController: Sendable {
 extension HTTPField.Name {
     static let requestID = Self("X-Request-ID")!
     static let idempotencyKey = Self("Idempotency-Key")!
+    static let idempotentReplayed = Self("Idempotent-Replayed")!
 }

@@ -71,6 +71,11 @@ extension Problem {
         return problem
     }
 
+    /// 409: the request collides with one still running (an `Idempotency-Key` in use).
+    static func conflict(_ detail: String) -> Problem {
+        Problem(.conflict, type: "conflict", title: "Conflict", detail: detail)
+    }
+
     static let notFound = Problem(.notFound, type: "not-found", title: "Not found", detail: "No such endpoint.")
     static let internalError = Problem(
         .internalServerError, type: "internal-error", title: "Internal error", detail: "The gateway failed unexpectedly; the failure was logged.")

@@ -37,6 +37,10 @@ extension ActiveTransfer {
         try check(cg_easy_setopt_pointer(easy, CURLOPT_WRITEDATA, userData), "curl_easy_setopt(WRITEDATA)")
         try check(cg_easy_setopt_data_callback(easy, CURLOPT_HEADERFUNCTION, curlHeaderCallback), "curl_easy_setopt(HEADERFUNCTION)")
         try check(cg_easy_setopt_pointer(easy, CURLOPT_HEADERDATA, userData), "curl_easy_setopt(HEADERDATA)")
+        // The debug function only runs with VERBOSE on; it replaces curl's stderr output entirely.
+        try check(cg_easy_setopt_debug_callback(easy, CURLOPT_DEBUGFUNCTION, curlDebugCallback), "curl_easy_setopt(DEBUGFUNCTION)")
+        try check(cg_easy_setopt_pointer(easy, CURLOPT_DEBUGDATA, userData), "curl_easy_setopt(DEBUGDATA)")
+        try check(cg_easy_setopt_long(easy, CURLOPT_VERBOSE, 1), "curl_easy_setopt(VERBOSE)")
     }
 
     /// The request's fields, after an empty `Expect:` that stops curl from sending

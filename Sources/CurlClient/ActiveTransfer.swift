@@ -20,6 +20,8 @@ final class ActiveTransfer {
     /// Set when the write callback refused bytes over `maxResponseBytes`: curl then ends the
     /// transfer with `CURLE_WRITE_ERROR`, which means `.responseTooLarge`.
     private(set) var exceededMaxResponseBytes = false
+    /// Request heads sent: more than 1 when curl resent the request on a fresh connection.
+    private(set) var headsSent = 0
 
     init(transfer: Transfer, configuration: CurlClientConfiguration) throws(CurlError) {
         guard let easy = curl_easy_init() else {
@@ -68,8 +70,8 @@ final class ActiveTransfer {
         guard code == CURLE_OK else {
             return .failure(
                 CurlError(
-                    code: code, call: "transfer", requestSent: requestSent, errorBuffer: errorMessage,
-                    tooLarge: exceededMaxResponseBytes))
+                    code: code, call: "transfer", requestSent: requestSent || headsSent > 0, errorBuffer: errorMessage,
+                    tooLarge: exceededMaxResponseBytes, timesSent: headsSent))
         }
         var status = 0
         do throws(CurlError) {
@@ -77,7 +79,7 @@ final class ActiveTransfer {
         } catch {
             return .failure(CurlError(kind: error.kind, code: error.code, call: error.call, requestSent: true, message: error.message))
         }
-        return .success(CurlResponse(status: status, headers: headers, body: body))
+        return .success(CurlResponse(status: status, headers: headers, body: body, timesSent: max(1, headsSent)))
     }
 
     /// The error buffer's text, unless it quotes the URL (whose query may carry secrets).
@@ -92,6 +94,8 @@ final class ActiveTransfer {
     // MARK: callbacks (driver thread, inside curl_multi_perform)
 
     /// Appends body bytes; `false` refuses them because the body would exceed the limit.
+    func requestHeadSent() { headsSent += 1 }
+
     func receiveBody(_ bytes: UnsafeRawBufferPointer) -> Bool {
         bodyStarted = true
         guard body.count + bytes.count <= maxResponseBytes else {

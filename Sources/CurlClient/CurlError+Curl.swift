@@ -13,10 +13,10 @@ func check(_ code: CURLMcode, _ call: StaticString) throws(CurlError) {
 
 extension CurlError {
     /// A failed easy call or transfer. `errorBuffer` is `CURLOPT_ERRORBUFFER`'s text when curl wrote one.
-    init(code: CURLcode, call: String, requestSent: Bool = false, errorBuffer: String = "", tooLarge: Bool = false) {
+    init(code: CURLcode, call: String, requestSent: Bool = false, errorBuffer: String = "", tooLarge: Bool = false, timesSent: Int? = nil) {
         let kind: Kind = (code == CURLE_WRITE_ERROR && tooLarge) ? .responseTooLarge : Kind(code)
         let message = errorBuffer.isEmpty ? String(cString: curl_easy_strerror(code)) : errorBuffer
-        self.init(kind: kind, code: Int32(bitPattern: code.rawValue), call: call, requestSent: requestSent, message: message)
+        self.init(kind: kind, code: Int32(bitPattern: code.rawValue), call: call, requestSent: requestSent, message: message, timesSent: timesSent)
     }
 
     /// A failed multi call: the multi handle itself is in trouble, not one transfer.

@@ -22,12 +22,16 @@ public struct CurlError: Error, Sendable, CustomStringConvertible {
     public let requestSent: Bool
     /// curl's error buffer or `curl_easy_strerror`; never the URL's query or a header value.
     public let message: String
+    /// How many times the request went out. More than 1 when libcurl resent it on a fresh
+    /// connection after a reused one died: the earlier send may have reached the upstream.
+    public let timesSent: Int
 
-    public init(kind: Kind, code: Int32 = 0, call: String, requestSent: Bool = false, message: String) {
+    public init(kind: Kind, code: Int32 = 0, call: String, requestSent: Bool = false, message: String, timesSent: Int? = nil) {
         self.kind = kind
         self.code = code
         self.call = call
         self.requestSent = requestSent
+        self.timesSent = timesSent ?? (requestSent ? 1 : 0)
         self.message = message
     }
 

@@ -7,11 +7,15 @@ public struct CurlResponse: Sendable {
     /// (interim 1xx heads and trailers are not included).
     public var headers: [HTTPHeader]
     public var body: Data
+    /// How many times the request went out. More than 1 when libcurl resent it on a fresh
+    /// connection after a reused one died without answering: the first send may have acted.
+    public var timesSent: Int
 
-    public init(status: Int, headers: [HTTPHeader] = [], body: Data = Data()) {
+    public init(status: Int, headers: [HTTPHeader] = [], body: Data = Data(), timesSent: Int = 1) {
         self.status = status
         self.headers = headers
         self.body = body
+        self.timesSent = timesSent
     }
 
     /// The first field called `name`, compared case-insensitively (RFC 9110 §5.1).

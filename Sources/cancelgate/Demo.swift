@@ -11,6 +11,7 @@ import UnixSignals
 
 /// `cancelgate demo`: fakes and gateway on loopback, one mixed request that produces every
 /// outcome, the report as a table, then curl commands to try while it keeps serving.
+/// With `--faults` the fakes misbehave on purpose (`DemoScenario.faults`) and the deadlines are short.
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the gateway against embedded fake upstreams and show a mixed cancel.")
 
@@ -23,23 +24,29 @@ struct Demo: AsyncParsableCommand {
     @Flag(help: "Exit after printing the report instead of serving until Ctrl-C.")
     var once = false
 
+    @Flag(help: "Inject faults in the fake upstreams (errors, a 429, a hang, a cut-off answer) and show how the gateway reports them.")
+    var faults = false
+
+    @Option(help: "Seed of the fakes' fault decisions with --faults: the same seed gives the same decisions, though concurrent calls may reach the fakes in another order.")
+    var seed: UInt64 = 2
+
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
         let logger = logging.makeLogger(label: "cancelgate.demo")
-        let fakes = FakeUpstreams()
+        let fakes = faults ? FakeUpstreams(seed: seed, faults: DemoScenario.faults) : FakeUpstreams()
         await DemoScenario.seed(fakes.state)
         let (fakesPorts, fakesPort) = AsyncStream.makeStream(of: Int.self)
         let (gatewayPorts, gatewayPort) = AsyncStream.makeStream(of: Int.self)
         let fakesApp = fakes.buildApplication(onServerRunning: { fakesPort.yield($0) }, logger: logger)
         let client = try CurlClient()
-        let (requestedPort, asJSON) = (port, json)
+        let (requestedPort, asJSON, withFaults) = (port, json, faults)
 
         let fakesGroup = ServiceGroup(configuration: .init(services: [fakesApp], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await fakesGroup.run() }
             guard let upstreamPort = await fakesPorts.first(where: { _ in true }) else { return }
-            let routes = try ConfigLoader.load(data: Data(fakes.routesJSON(port: upstreamPort, gatewayPort: requestedPort).utf8), environment: [:])
+            let routes = try ConfigLoader.load(data: Data(Self.routesJSON(fakes, upstreamPort, requestedPort, faults: withFaults).utf8), environment: [:])
             let readiness = Readiness()
             let gateway = buildApplication(
                 config: routes, transport: client, options: GatewayOptions(readiness: readiness, onServerRunning: { gatewayPort.yield($0) }),
@@ -53,6 +60,7 @@ struct Demo: AsyncParsableCommand {
                 await fakesGroup.triggerGracefulShutdown()
             }
             guard let port = await gatewayPorts.first(where: { _ in true }) else { return }
+            if withFaults { print(await Self.faultBanner(fakes, port: upstreamPort)) }
             let response = try await client.execute(
                 CurlRequest(
                     method: "POST", url: "http://127.0.0.1:\(port)/v1/cancel", headers: [HTTPHeader("Content-Type", "application/json")],
@@ -66,14 +74,37 @@ struct Demo: AsyncParsableCommand {
             if once {
                 await gatewayGroup.triggerGracefulShutdown()
             } else {
-                print(Self.tryIt(port: port))
+                print(Self.tryIt(port: port, fakesPort: withFaults ? upstreamPort : nil))
             }
             try await group.waitForAll()
         }
     }
 
-    static func tryIt(port: Int) -> String {
+    /// With faults: deadlines short enough that the hang ends quickly (upstream timeout 1.5 s, request 3 s),
+    /// and Kubiya in single mode so its error rate is drawn per execution rather than once for the batch.
+    static func routesJSON(_ fakes: FakeUpstreams, _ upstreamPort: Int, _ gatewayPort: Int, faults: Bool) -> String {
+        guard faults else { return fakes.routesJSON(port: upstreamPort, gatewayPort: gatewayPort) }
+        return fakes.routesJSON(port: upstreamPort, gatewayPort: gatewayPort, requestTimeoutMs: 3000, upstreamTimeoutMs: 1500, kubiyaMode: "single")
+    }
+
+    static func faultBanner(_ fakes: FakeUpstreams, port: Int) async -> String {
         """
+        Faults injected by the fake upstreams (seed \(await fakes.state.faultSeed); see or change them at http://127.0.0.1:\(port)/_admin/faults):
+        \(Fakes.describe(await fakes.state.faultRules()))
+        Deadlines: 1.5 s per upstream call, 3 s per request.
+
+        """
+    }
+
+    static func tryIt(port: Int, fakesPort: Int?) -> String {
+        let admin = fakesPort.map { fakesPort in
+            """
+
+              curl -s http://127.0.0.1:\(fakesPort)/_admin/faults
+              curl -s -X DELETE http://127.0.0.1:\(fakesPort)/_admin/faults     # then run the cancel again
+            """
+        }
+        return """
 
         The gateway is serving on http://127.0.0.1:\(port) (fake upstreams behind it). Try, in another terminal:
 
@@ -81,7 +112,7 @@ struct Demo: AsyncParsableCommand {
           curl -s -X POST 'http://127.0.0.1:\(port)/v1/cancel?dry_run=true' -H 'Content-Type: application/json' \\
                -d '{"ids": ["tsk_1", "839265", "\(DemoScenario.runningKubiya)"]}'
           curl -s -X POST http://127.0.0.1:\(port)/v1/cancel -H 'Content-Type: application/json' -H 'X-Request-ID: try-1' \\
-               -d '{"ids": ["tsk_4810001", "nope"], "items": [{"id": "bex_7001", "upstream": "meibel"}]}'
+               -d '{"ids": ["tsk_4810001", "nope"], "items": [{"id": "bex_7001", "upstream": "meibel"}]}'\(admin ?? "")
 
         Press Ctrl-C to stop.
         """

@@ -20,6 +20,15 @@ enum DemoScenario {
         await state.seed(.c1, id: "840304", status: "FORBIDDEN")
     }
 
+    /// What `demo --faults` injects: a 30% error rate on Kubiya, and one ID each on the others that always
+    /// fails (Skyvern's 429 answers the whole bulk call naming it; C1 cancels, then cuts its answer short).
+    static let faults: [FakeProvider: [FaultRule]] = [
+        .kubiya: [FaultRule(.status(503), probability: 0.3)],
+        .skyvern: [FaultRule(.rateLimited(retryAfter: .seconds(1)), ids: ["tsk_4810002"])],
+        .meibel: [FaultRule(.hang, ids: ["bex_7002"])],
+        .c1: [FaultRule(.closeAfterBody, ids: ["839265"])],
+    ]
+
     /// A request body that names every case: routed and named upstreams, a duplicate, an invalid
     /// ID for Kubiya and for C1, an unknown upstream and an ID no route matches.
     static let requestBody = #"""

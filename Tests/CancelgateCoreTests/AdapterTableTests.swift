@@ -84,6 +84,33 @@ import Testing
         #expect(SkyvernAdapter.interpretSingle(Self.answer(status, body)).outcome == outcome)
     }
 
+    /// After an attempt that may have reached the upstream, "already cancelled" is this request's work.
+    @Test(arguments: [
+        ("Cannot terminate workflow in status: cancelled", false, Outcome.alreadyTerminal),
+        ("Cannot terminate workflow in status: cancelled", true, .cancelled),
+        ("Cannot terminate workflow in status: completed", true, .alreadyTerminal),
+        ("Cannot terminate workflow in status: failed", true, .alreadyTerminal),
+        ("Execution not found", true, .notFound),
+    ])
+    func kubiyaInDoubt(text: String, inDoubt: Bool, outcome: Outcome) {
+        #expect(Kubiya.resolution(forError: text, status: 200, inDoubt: inDoubt).outcome == outcome)
+        let single = KubiyaSingleAdapter.interpret(Self.answer(400, #"{"detail":"\#(text)"}"#), inDoubt: inDoubt)
+        #expect(single.outcome == (text.hasPrefix("Cannot") ? outcome : .failed))
+    }
+
+    @Test(arguments: [
+        ("transition to canceled for tsk_1 because task is already canceled", false, Outcome.alreadyTerminal),
+        ("transition to canceled for tsk_1 because task is already canceled", true, .cancelled),
+        ("transition from completed to canceled for tsk_1", true, .alreadyTerminal),
+        ("transition from failed to canceled for tsk_1", true, .alreadyTerminal),
+        ("transition from terminated to canceled for tsk_1", true, .alreadyTerminal),
+        ("transition from timed_out to canceled for tsk_1", true, .alreadyTerminal),
+    ])
+    func skyvernFollowUpInDoubt(detail: String, inDoubt: Bool, outcome: Outcome) {
+        let body = #"{"detail":"Invalid task status \#(detail)"}"#
+        #expect(SkyvernAdapter.interpretSingle(Self.answer(400, body), inDoubt: inDoubt).outcome == outcome)
+    }
+
     @Test(arguments: [
         ("CANCELED", Outcome.cancelled), ("cancelled", .cancelled), ("Terminated", .cancelled), ("COMPLETED", .alreadyTerminal),
         ("failed", .alreadyTerminal), ("RUNNING", .cancelRequested),

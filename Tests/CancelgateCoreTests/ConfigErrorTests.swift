@@ -115,6 +115,9 @@ struct ConfigErrorTests {
         .top("max_body_bytes 1023", #""server": { "max_body_bytes": 1023 }"#, path: "/server/max_body_bytes", message: "of at least 1024"),
         .top("request_timeout_ms 0", #""server": { "request_timeout_ms": 0 }"#, path: "/server/request_timeout_ms", message: "of at least 1"),
         .top(
+            "idempotency_max_entries 0", #""server": { "idempotency_max_entries": 0 }"#, path: "/server/idempotency_max_entries",
+            message: "must be an integer of at least 1"),
+        .top(
             "empty default_reason", #""server": { "default_reason": "" }"#, path: "/server/default_reason",
             message: "must be 1 to 500 characters long"),
         .top(

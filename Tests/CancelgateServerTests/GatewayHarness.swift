@@ -22,6 +22,10 @@ struct GatewayHarness {
         var concurrency: Int?
         var clients: [(name: String, token: String, upstreams: [String])] = []
         var logLevel: Logger.Level = .debug
+        /// Unknown well-formed IDs are running runs in the fakes.
+        var autoCreate = false
+        /// nil: the application's own in-memory store.
+        var idempotencyStore: (any IdempotencyStore)?
     }
 
     let fakes: FakeUpstreams
@@ -32,7 +36,7 @@ struct GatewayHarness {
         _ settings: Settings = Settings(), seed: (FakeState) async -> Void = { _ in },
         _ body: @Sendable (GatewayHarness) async throws -> Void
     ) async throws {
-        let fakes = FakeUpstreams()
+        let fakes = FakeUpstreams(autoCreate: settings.autoCreate)
         await seed(fakes.state)
         let logs = {
             var handler = InMemoryLogHandler()
@@ -49,7 +53,8 @@ struct GatewayHarness {
             let config = try ConfigLoader.load(data: Data(json.utf8), environment: [:])
             let client = try CurlClient()
             defer { client.shutdown() }
-            let app = buildApplication(config: config, transport: client, options: GatewayOptions(host: "127.0.0.1", port: 0), logger: logger)
+            let options = GatewayOptions(host: "127.0.0.1", port: 0, idempotencyStore: settings.idempotencyStore)
+            let app = buildApplication(config: config, transport: client, options: options, logger: logger)
             try await app.test(.live) { gateway in
                 defer { Task { await fakes.state.releaseHangs() } }
                 try await body(GatewayHarness(fakes: fakes, gateway: gateway, logs: logs))

@@ -15,6 +15,9 @@
 // https://curl.se/libcurl/c/CURLOPT_HEADERFUNCTION.html
 typedef size_t (*cg_curl_data_callback)(char *_Nonnull data, size_t size, size_t nmemb, void *_Nullable userdata);
 
+// CURLOPT_DEBUGFUNCTION's shape: https://curl.se/libcurl/c/CURLOPT_DEBUGFUNCTION.html
+typedef int (*cg_curl_debug_callback)(CURL *_Nonnull handle, curl_infotype type, char *_Nonnull data, size_t size, void *_Nullable userdata);
+
 // curl_easy_setopt, one per argument kind.
 CURLcode cg_easy_setopt_long(CURL *_Nonnull handle, CURLoption option, long value);
 CURLcode cg_easy_setopt_off_t(CURL *_Nonnull handle, CURLoption option, curl_off_t value);
@@ -22,6 +25,7 @@ CURLcode cg_easy_setopt_string(CURL *_Nonnull handle, CURLoption option, const c
 CURLcode cg_easy_setopt_pointer(CURL *_Nonnull handle, CURLoption option, void *_Nullable value);
 CURLcode cg_easy_setopt_slist(CURL *_Nonnull handle, CURLoption option, struct curl_slist *_Nullable value);
 CURLcode cg_easy_setopt_data_callback(CURL *_Nonnull handle, CURLoption option, cg_curl_data_callback _Nullable value);
+CURLcode cg_easy_setopt_debug_callback(CURL *_Nonnull handle, CURLoption option, cg_curl_debug_callback _Nullable value);
 
 // curl_easy_getinfo, one per out-type.
 CURLcode cg_easy_getinfo_long(CURL *_Nonnull handle, CURLINFO info, long *_Nonnull out);

@@ -29,6 +29,7 @@ extension ConfigLoader {
         "/server/max_items": Limits.maxItems,
         "/server/max_body_bytes": Limits.maxBodyBytes,
         "/server/request_timeout_ms": Limits.requestTimeoutMs,
+        "/server/idempotency_max_entries": Limits.idempotencyMaxEntries,
         "/upstreams/*/batch_size": Limits.batchSize,
         "/upstreams/*/concurrency": Limits.concurrency,
         "/upstreams/*/timeout_ms": Limits.timeoutMs,
@@ -50,7 +51,7 @@ extension ConfigLoader {
     enum Keys {
         /// `$schema` lets an editor find `routes.schema.json`; the loader ignores its value.
         static let root = ["$schema", "server", "upstreams", "routes", "clients"]
-        static let server = ["host", "port", "max_items", "max_body_bytes", "request_timeout_ms", "default_reason"]
+        static let server = ["host", "port", "max_items", "max_body_bytes", "request_timeout_ms", "default_reason", "idempotency_max_entries"]
         static let upstream = ["provider", "base_url", "auth", "mode", "batch_size", "concurrency", "timeout_ms", "retry"]
         static let retry = ["max_attempts", "base_delay_ms", "max_delay_ms"]
         static let route = ["match", "upstream"]
@@ -67,6 +68,7 @@ extension ConfigLoader {
         static let maxBodyBytes = 1024...Int.max
         static let requestTimeoutMs = 1...Int.max
         static let reasonLength = 1...500
+        static let idempotencyMaxEntries = 1...Int.max
         static let batchSize = 1...UpstreamConfig.providerBatchLimit
         static let concurrency = 1...1024
         static let timeoutMs = 1...600_000

@@ -34,7 +34,9 @@ extension ConfigReader {
                 ?? ServerConfig.defaultMaxBodyBytes,
             requestTimeoutMs: int(server, "request_timeout_ms", in: Limits.requestTimeoutMs, default: ServerConfig.defaultRequestTimeoutMs)
                 ?? ServerConfig.defaultRequestTimeoutMs,
-            defaultReason: reason
+            defaultReason: reason,
+            idempotencyMaxEntries: int(server, "idempotency_max_entries", in: Limits.idempotencyMaxEntries, default: ServerConfig.defaultIdempotencyMaxEntries)
+                ?? ServerConfig.defaultIdempotencyMaxEntries
         )
     }
 

@@ -27,6 +27,7 @@ public struct ServerConfig: Sendable, Equatable {
     public static let defaultMaxBodyBytes = 1_048_576
     public static let defaultRequestTimeoutMs = 30_000
     public static let defaultReason = "Cancelled via cancelgate"
+    public static let defaultIdempotencyMaxEntries = 10_000
 
     public var host: String
     public var port: Int
@@ -34,11 +35,13 @@ public struct ServerConfig: Sendable, Equatable {
     public var maxBodyBytes: Int
     public var requestTimeoutMs: Int
     public var defaultReason: String
+    /// Completed `Idempotency-Key`s remembered at once (least recently used forgotten first).
+    public var idempotencyMaxEntries: Int
 
     public init(
         host: String = defaultHost, port: Int = defaultPort, maxItems: Int = defaultMaxItems,
         maxBodyBytes: Int = defaultMaxBodyBytes, requestTimeoutMs: Int = defaultRequestTimeoutMs,
-        defaultReason: String = defaultReason
+        defaultReason: String = defaultReason, idempotencyMaxEntries: Int = defaultIdempotencyMaxEntries
     ) {
         self.host = host
         self.port = port
@@ -46,6 +49,7 @@ public struct ServerConfig: Sendable, Equatable {
         self.maxBodyBytes = maxBodyBytes
         self.requestTimeoutMs = requestTimeoutMs
         self.defaultReason = defaultReason
+        self.idempotencyMaxEntries = idempotencyMaxEntries
     }
 
     public var requestTimeout: Duration { .milliseconds(requestTimeoutMs) }

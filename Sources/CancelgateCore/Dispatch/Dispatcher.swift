@@ -4,15 +4,23 @@ public import Logging
 /// per upstream, the whole request bounded by its deadline. Whatever is unresolved when the
 /// deadline fires is `failed`, `retryable`, so every unit always has an answer.
 public struct Dispatcher: Sendable {
-    /// Per upstream name: the send function with its credentials (built once, shared by requests).
-    public let sends: [String: UpstreamSend]
+    /// Per upstream name: its whole-call function, credentials and retries included (built once,
+    /// shared by requests).
+    public let exchanges: [String: UpstreamExchange]
 
-    public init(sends: [String: UpstreamSend]) {
-        self.sends = sends
+    public init(exchanges: [String: UpstreamExchange]) {
+        self.exchanges = exchanges
     }
 
-    public init(config: RoutesConfig, transport: any HTTPTransport) {
-        self.sends = Dictionary(uniqueKeysWithValues: config.upstreams.map { ($0.name, UpstreamAuthLayer.send(for: $0, transport: transport)) })
+    /// The layers of every upstream call, outermost first: retry → auth → transport.
+    /// - Parameter unitRandom: the retry jitter's uniform draw in 0...1 (tests pass a constant).
+    public init(config: RoutesConfig, transport: any HTTPTransport, unitRandom: @escaping @Sendable () -> Double = { Double.random(in: 0...1) }) {
+        self.exchanges = Dictionary(
+            uniqueKeysWithValues: config.upstreams.map { upstream in
+                let send = UpstreamAuthLayer.send(for: upstream, transport: transport)
+                let transient = Adapters.adapter(for: upstream).transientStatuses
+                return (upstream.name, RetryLayer.wrap(send, upstream: upstream, transientStatuses: transient, unitRandom: unitRandom))
+            })
     }
 
     private enum Event: Sendable {
@@ -25,9 +33,10 @@ public struct Dispatcher: Sendable {
         guard !plan.work.isEmpty else { return results }
         await withTaskGroup(of: Event.self) { group in
             for work in plan.work {
-                guard let send = sends[work.upstream.name] else { continue }
+                guard let exchange = exchanges[work.upstream.name] else { continue }
                 let caller = UpstreamCaller(
-                    upstream: work.upstream, reason: request.reason, requestID: request.requestID, deadline: deadline, logger: logger, send: send)
+                    upstream: work.upstream, reason: request.reason, requestID: request.requestID, deadline: deadline, logger: logger,
+                    exchange: exchange)
                 group.addTask { .resolved(upstream: work.upstream.name, await Self.runUpstream(work, caller: caller)) }
             }
             group.addTask {

@@ -16,6 +16,12 @@ internal import Foundation
 // | 404                                                  | not_found        | no        | not_found         |
 // | 401 after one token refresh                          | failed           | no        | upstream_auth_failed |
 // | 429, 5xx, timeouts, connection errors                | see CommonAnswers                             |
+//
+// Retries (RetryLayer): 429, 500, 502, 503, 504 (what C1's Go SDK retries), timeouts and lost
+// connections, with Retry-After in seconds or as an HTTP-date. The 401 refresh is not an attempt
+// of its own: it happens inside one (UpstreamAuthLayer).
+// In doubt: how C1 answers a second terminate of a terminating execution is not documented; the
+// table reads whatever the retry gets (200 → `cancel_requested`) and adds no special case.
 struct C1Adapter: ProviderAdapter {
     static let name = "C1"
 
@@ -25,6 +31,7 @@ struct C1Adapter: ProviderAdapter {
     }
 
     func chunkSize(_ upstream: UpstreamConfig) -> Int { 1 }
+    var transientStatuses: Set<Int> { RetryPolicy.commonTransientStatuses.union([500]) }
 
     func plannedRequests(for chunk: [String], reason: String) -> [UpstreamRequest] {
         chunk.map {
@@ -35,7 +42,8 @@ struct C1Adapter: ProviderAdapter {
     func cancel(chunk: [String], using caller: UpstreamCaller) async -> [String: Resolution] {
         var resolutions: [String: Resolution] = [:]
         for (id, request) in zip(chunk, plannedRequests(for: chunk, reason: caller.reason)) {
-            resolutions[id] = Self.interpret(await caller.call(request))
+            let reply = await caller.call(request)
+            resolutions[id] = Self.interpret(reply.result).attempted(reply.attempts, inDoubt: reply.inDoubt)
         }
         return resolutions
     }

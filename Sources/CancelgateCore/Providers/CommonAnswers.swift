@@ -17,11 +17,13 @@ internal import CurlClient
 /// | other 5xx                     | failed  | yes       | upstream_error        |
 /// | other 4xx                     | failed  | no        | upstream_rejected     |
 /// | 2xx body we cannot read       | failed  | no        | bad_response          |
+/// | any failure after an attempt that may have reached the upstream unanswered (a timeout or a
+/// | closed connection after sending, or libcurl resending on a fresh connection) | failed | yes | in_doubt |
 enum CommonAnswers {
     static func transportFailure(_ error: CurlError, provider: String) -> Resolution {
         switch error.kind {
         case .timeout:
-            if error.call == "deadline" {
+            if error.call == RetryPolicy.deadlineCall {
                 return .failure(.deadlineExceeded, "The request's deadline passed before \(provider) was called.", retryable: true)
             }
             return .failure(.upstreamTimeout, "\(provider) did not answer in time.", retryable: true)

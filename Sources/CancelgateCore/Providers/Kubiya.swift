@@ -10,12 +10,23 @@ internal import Foundation
 // | batch item success: true / single 200                          | cancelled        | no        | –                 |
 // | "Execution not found" (item) / 404                             | not_found        | no        | not_found         |
 // | "Cannot terminate workflow in status: completed|failed|cancelled" | already_terminal | no     | already_terminal  |
+// | "... status: cancelled" after an in-doubt attempt (see below)  | cancelled        | no        | –                 |
 // | "Cannot terminate workflow in status: queued"                  | failed           | yes       | not_cancellable   |
 // | "... status: <other>" (waiting_for_input, paused, …)           | failed           | no        | not_cancellable   |
 // | "Unexpected error: …" (item) / single 500 (Temporal failure)   | failed           | yes       | upstream_error    |
+// | batch 500                                                      | failed           | yes       | upstream_error    |
 // | batch 200 without a result for the ID                          | failed           | no        | not_reported      |
 // | 422 (FastAPI validation)                                       | failed           | no        | upstream_rejected |
 // | 401, 429, 5xx, timeouts, connection errors, garbage            | see CommonAnswers                             |
+//
+// Retries (RetryLayer): 429, 502, 503, 504 and timeouts / lost connections in both modes, and the
+// single call's 500 (a Temporal failure, retryable by BEHAVIOR.md). A batch 500 is not retried:
+// the batch may have been half done, and terminate is not idempotent. A batch 200 never is.
+//
+// In doubt: terminate is not idempotent, so when an earlier attempt timed out or lost its
+// connection after the request went out, a later "status: cancelled" is most likely that attempt's
+// own work: the item is `cancelled` (no `cancelled_at`: Kubiya does not say when). "status:
+// completed"/"failed" stays `already_terminal`.
 //
 // Upstream text is never copied into reports: Kubiya's unexpected errors carry SQL.
 
@@ -35,14 +46,18 @@ enum Kubiya {
 
     static let terminalStatuses: Set<String> = ["completed", "failed", "cancelled"]
 
-    /// Reads Kubiya's error string (batch item `error` or single `detail`).
-    static func resolution(forError text: String, status: Int?) -> Resolution {
+    /// Reads Kubiya's error string (batch item `error` or single `detail`). `inDoubt`: an earlier
+    /// attempt of the same call may have terminated the execution.
+    static func resolution(forError text: String, status: Int?, inDoubt: Bool = false) -> Resolution {
         if text == "Execution not found" {
             return .refused(.notFound, .notFound, "Kubiya does not know this execution.", status: status)
         }
         let prefix = "Cannot terminate workflow in status: "
         if text.hasPrefix(prefix) {
             let runStatus = String(text.dropFirst(prefix.count)).trimmingCharacters(in: .whitespaces)
+            if runStatus == "cancelled", inDoubt {
+                return .success(.cancelled, status: status)
+            }
             if terminalStatuses.contains(runStatus) {
                 return .refused(.alreadyTerminal, .alreadyTerminal, "The execution had already ended (\(runStatus)).", status: status)
             }
@@ -78,11 +93,11 @@ struct KubiyaBatchAdapter: ProviderAdapter {
     }
 
     func cancel(chunk: [String], using caller: UpstreamCaller) async -> [String: Resolution] {
-        let result = await caller.call(plannedRequests(for: chunk, reason: caller.reason)[0])
-        return Self.interpret(chunk: chunk, result: result)
+        let reply = await caller.call(plannedRequests(for: chunk, reason: caller.reason)[0])
+        return Self.interpret(chunk: chunk, result: reply.result, inDoubt: reply.inDoubt).mapValues { $0.attempted(reply.attempts, inDoubt: reply.inDoubt) }
     }
 
-    static func interpret(chunk: [String], result: CallResult) -> [String: Resolution] {
+    static func interpret(chunk: [String], result: CallResult, inDoubt: Bool = false) -> [String: Resolution] {
         let response: CurlResponse
         switch result {
         case .failure(let error): return CommonAnswers.all(chunk, CommonAnswers.transportFailure(error, provider: Kubiya.name))
@@ -101,7 +116,7 @@ struct KubiyaBatchAdapter: ProviderAdapter {
             byID[item.execution_id] =
                 item.success
                 ? .success(.cancelled, status: 200, cancelledAt: item.terminated_at)
-                : Kubiya.resolution(forError: item.error ?? "", status: 200)
+                : Kubiya.resolution(forError: item.error ?? "", status: 200, inDoubt: inDoubt)
         }
         for id in chunk where byID[id] == nil {
             byID[id] = .failure(.notReported, "Kubiya's answer did not mention this execution.", status: 200, retryable: false)
@@ -121,6 +136,8 @@ struct KubiyaSingleAdapter: ProviderAdapter {
     func rejection(of id: String) -> String? { Kubiya.rejection(of: id) }
     func canonicalKey(_ id: String) -> String { Kubiya.canonicalKey(id) }
     func chunkSize(_ upstream: UpstreamConfig) -> Int { 1 }
+    /// The single call's 500 is a Temporal failure: nothing was terminated, try again.
+    var transientStatuses: Set<Int> { RetryPolicy.commonTransientStatuses.union([500]) }
 
     func plannedRequests(for chunk: [String], reason: String) -> [UpstreamRequest] {
         chunk.map { UpstreamRequest(path: "/api/v1/executions/\(Wire.segment($0))/terminate", json: Wire.json(Body(reason: reason))) }
@@ -129,12 +146,13 @@ struct KubiyaSingleAdapter: ProviderAdapter {
     func cancel(chunk: [String], using caller: UpstreamCaller) async -> [String: Resolution] {
         var resolutions: [String: Resolution] = [:]
         for (id, request) in zip(chunk, plannedRequests(for: chunk, reason: caller.reason)) {
-            resolutions[id] = Self.interpret(await caller.call(request))
+            let reply = await caller.call(request)
+            resolutions[id] = Self.interpret(reply.result, inDoubt: reply.inDoubt).attempted(reply.attempts, inDoubt: reply.inDoubt)
         }
         return resolutions
     }
 
-    static func interpret(_ result: CallResult) -> Resolution {
+    static func interpret(_ result: CallResult, inDoubt: Bool = false) -> Resolution {
         let response: CurlResponse
         switch result {
         case .failure(let error): return CommonAnswers.transportFailure(error, provider: Kubiya.name)
@@ -152,7 +170,7 @@ struct KubiyaSingleAdapter: ProviderAdapter {
             guard let detail = Wire.detail(response.body), detail.hasPrefix("Cannot terminate") else {
                 return CommonAnswers.status(400, provider: Kubiya.name)
             }
-            return Kubiya.resolution(forError: detail, status: 400)
+            return Kubiya.resolution(forError: detail, status: 400, inDoubt: inDoubt)
         case 500:
             return .failure(.upstreamError, "Kubiya failed to terminate the execution (HTTP 500).", status: 500, retryable: true)
         default:

@@ -14,6 +14,11 @@ internal import Foundation
 // | 404                                                  | not_found        | no        | not_found         |
 // | 422 (the ID was rejected as malformed)               | invalid          | no        | invalid_id        |
 // | 401, 403, 429, 5xx, timeouts, connection errors      | see CommonAnswers                             |
+//
+// Retries (RetryLayer): 429 (the SDKs read its integer Retry-After), 502, 503, 504, timeouts and
+// lost connections; not 500, whose meaning Meibel does not document.
+// In doubt: after an attempt that may have cancelled the execution, the next one answers 200
+// CANCELED, which is `cancelled` already: the table needs no special case.
 struct MeibelAdapter: ProviderAdapter {
     static let name = "Meibel"
 
@@ -32,7 +37,8 @@ struct MeibelAdapter: ProviderAdapter {
     func cancel(chunk: [String], using caller: UpstreamCaller) async -> [String: Resolution] {
         var resolutions: [String: Resolution] = [:]
         for (id, request) in zip(chunk, plannedRequests(for: chunk, reason: caller.reason)) {
-            resolutions[id] = Self.interpret(await caller.call(request))
+            let reply = await caller.call(request)
+            resolutions[id] = Self.interpret(reply.result).attempted(reply.attempts, inDoubt: reply.inDoubt)
         }
         return resolutions
     }

@@ -3,7 +3,8 @@ public import Foundation
 /// One provider's translation: from requested IDs to upstream calls, and from upstream answers
 /// back to one `Resolution` per ID. Adapters are pure translators plus, where the provider needs
 /// it, the follow-up calls that learn an item's fate (Skyvern). Limits, deadlines and retries
-/// belong to the dispatcher and the layers around `UpstreamCaller`.
+/// belong to the dispatcher and the layers around `UpstreamCaller`; an adapter only names the
+/// statuses its provider means as "try again" and reads an in-doubt reply (`UpstreamReply.inDoubt`).
 public protocol ProviderAdapter: Sendable {
     /// Why `id` can never be valid for this provider, or nil. Checked before any call.
     func rejection(of id: String) -> String?
@@ -13,12 +14,18 @@ public protocol ProviderAdapter: Sendable {
     func chunkSize(_ upstream: UpstreamConfig) -> Int
     /// The calls `cancel(chunk:using:)` would make, for dry runs.
     func plannedRequests(for chunk: [String], reason: String) -> [UpstreamRequest]
-    /// Cancels `chunk` (unique IDs) and answers for every one of them.
+    /// Cancels `chunk` (unique IDs) and answers for every one of them, each with its real
+    /// number of HTTP attempts.
     func cancel(chunk: [String], using caller: UpstreamCaller) async -> [String: Resolution]
+    /// HTTP statuses `RetryLayer` retries for this provider. A status that answers for a whole
+    /// batch is only listed when nothing of the batch was done (a 200 is never retried).
+    var transientStatuses: Set<Int> { get }
 }
 
 extension ProviderAdapter {
     public func canonicalKey(_ id: String) -> String { id }
+    /// 429, 502, 503, 504: not 500, which for most providers means the item itself failed.
+    public var transientStatuses: Set<Int> { RetryPolicy.commonTransientStatuses }
 }
 
 public enum Adapters {

@@ -30,9 +30,30 @@ public struct UpstreamRequest: Sendable {
     }
 }
 
-/// "Send this request, get an answer": the seam every layer wraps (auth, retry, metrics),
-/// in the manner of lura's proxy functions. Tests replace the innermost one with a stub.
+/// "Send this request, get an answer": one HTTP attempt, the seam the layers wrap (auth, retry,
+/// metrics) in the manner of lura's proxy functions. Tests replace the innermost one with a stub.
 public typealias UpstreamSend = @Sendable (_ request: UpstreamRequest, _ timeout: Duration) async -> CallResult
+
+/// One upstream call as an adapter sees it: the last answer after every attempt `RetryLayer` made.
+public struct UpstreamReply: Sendable {
+    public var result: CallResult
+    /// HTTP attempts made; 0 when the request's deadline left no time for one.
+    public var attempts: Int
+    /// An attempt whose answer was lost may have reached the upstream (a timeout or a closed
+    /// connection after the request went out): the upstream may have acted on it, so an answer
+    /// like "already cancelled" on a later attempt may be this request's own doing.
+    public var inDoubt: Bool
+
+    public init(result: CallResult, attempts: Int, inDoubt: Bool = false) {
+        self.result = result
+        self.attempts = attempts
+        self.inDoubt = inDoubt
+    }
+}
+
+/// A whole upstream call, all attempts, bounded by the gateway request's deadline (`RetryLayer`).
+public typealias UpstreamExchange =
+    @Sendable (_ request: UpstreamRequest, _ deadline: ContinuousClock.Instant, _ logger: Logger) async -> UpstreamReply
 
 /// What an adapter uses to talk to its upstream for one gateway request.
 public struct UpstreamCaller: Sendable {
@@ -40,43 +61,48 @@ public struct UpstreamCaller: Sendable {
     public let reason: String
     public let logger: Logger
     public let requestID: String
-    private let send: UpstreamSend
+    private let exchange: UpstreamExchange
     private let deadline: ContinuousClock.Instant
 
     public init(
         upstream: UpstreamConfig, reason: String, requestID: String, deadline: ContinuousClock.Instant, logger: Logger,
-        send: @escaping UpstreamSend
+        exchange: @escaping UpstreamExchange
     ) {
         self.upstream = upstream
         self.requestID = requestID
         self.reason = reason
         self.deadline = deadline
         self.logger = logger
-        self.send = send
+        self.exchange = exchange
     }
 
-    /// Sends `request` with the upstream's `timeout_ms`, shortened so the call cannot outlive the
-    /// gateway request's deadline.
-    public func call(_ request: UpstreamRequest) async -> CallResult {
-        let remaining = ContinuousClock.now.duration(to: deadline)
-        guard remaining > .milliseconds(1) else {
-            return .failure(CurlError(kind: .timeout, code: 0, call: "deadline", requestSent: false, message: "request deadline reached"))
-        }
+    /// Sends `request`, retried as the upstream's `retry` allows, every attempt with the
+    /// upstream's `timeout_ms` shortened so it cannot outlive the gateway request's deadline.
+    public func call(_ request: UpstreamRequest) async -> UpstreamReply {
         var request = request
         request.headers.append(HTTPHeader("X-Request-ID", requestID))
         let started = ContinuousClock.now
-        let result = await send(request, min(upstream.timeout, remaining))
+        let reply = await exchange(request, deadline, logger)
         logger.debug(
             "upstream call finished",
             metadata: [
-                "upstream.name": "\(upstream.name)", "upstream.status": "\(result.statusLabel)",
+                "upstream.name": "\(upstream.name)", "upstream.status": "\(reply.result.statusLabel)",
                 "upstream.duration_ms": "\((ContinuousClock.now - started).milliseconds)",
+                "retry.attempts": "\(reply.attempts)", "upstream.in_doubt": "\(reply.inDoubt)",
             ])
-        return result
+        return reply
     }
 }
 
 extension Result where Success == CurlResponse, Failure == CurlError {
+    /// Times the request went out in this exchange (libcurl may resend once on a fresh connection).
+    public var timesSent: Int {
+        switch self {
+        case .success(let response): response.timesSent
+        case .failure(let error): error.timesSent
+        }
+    }
+
     /// The HTTP status, or the transport failure's kind: a bounded label.
     public var statusLabel: String {
         switch self {

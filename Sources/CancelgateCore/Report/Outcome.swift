@@ -30,6 +30,8 @@ public enum ErrorCode: String, Sendable, Codable, CaseIterable {
     case notCancellable = "not_cancellable"
     case upstreamTimeout = "upstream_timeout"
     case deadlineExceeded = "deadline_exceeded"
+    /// An attempt may have reached the upstream unanswered and the last one failed: the run may be cancelled.
+    case inDoubt = "in_doubt"
     case connectFailed = "connect_failed"
     case connectionClosed = "connection_closed"
     case tlsError = "tls_error"
