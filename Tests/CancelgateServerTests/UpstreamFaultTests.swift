@@ -11,12 +11,18 @@ import Testing
 /// with a clear code after as many attempts as its retry rules allow (3 by default), the other
 /// upstreams' items are unaffected.
 @Suite struct UpstreamFaultTests {
-    static let faults: [(FakeFault, ErrorCode, Bool)] = [
+    /// Each fault of the fakes, with the error code its items end with (nil: the items still succeed).
+    static let faults: [(FakeFault, ErrorCode?, Bool)] = [
         (.hang, .upstreamTimeout, true),
         (.status(500), .upstreamError, true),
         (.status(503), .upstreamUnavailable, true),
+        (.rateLimited(retryAfter: .seconds(0)), .rateLimited, true),
         (.garbage, .badResponse, false),
         (.closeConnection, .connectionClosed, true),
+        // Cancels, then cuts the answer short on every attempt: in doubt until the end.
+        (.closeAfterBody, .connectionClosed, true),
+        (.latency(.milliseconds(50)), nil, false),
+        (.slowBody(chunkBytes: 16, interval: .milliseconds(2)), nil, false),
     ]
 
     /// Timeouts, lost connections and 503 are retried everywhere; 500 only where the provider means
@@ -27,7 +33,8 @@ import Testing
         switch fault {
         case .status(500): provider == .c1 ? 3...3 : 1...1
         case .garbage: 1...1
-        case .closeConnection: 3...6
+        case .closeConnection, .closeAfterBody: 3...6
+        case .latency, .slowBody: 1...1
         default: 3...3
         }
     }
@@ -50,7 +57,10 @@ import Testing
             let report = try await harness.cancel(ids: order.map { ids[$0]! })
             report.checkShape(expectedCount: 4)
             for (p, result) in zip(order, report.results) {
-                if p == provider {
+                if p == provider, code == nil {
+                    #expect(result.outcome.isSuccess, "\(p) \(fault): \(result)")
+                    #expect(result.attempts == 1)
+                } else if p == provider {
                     #expect(result.outcome == .failed, "\(p) \(fault): \(result)")
                     #expect(result.error?.code == code, "\(p) \(fault): \(result)")
                     #expect(result.retryable == retryable)
