@@ -12,18 +12,6 @@ import Testing
 /// report says so (or says the item is in doubt); per-ID upstreams called for an ID exactly as
 /// often as its `attempts` say. Replay a failure with CHAOS_SEED=<the printed seed>.
 @Suite struct ChaosTests {
-    /// SplitMix64: a tiny seeded generator so a run can be replayed.
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     enum Kind: CaseIterable { case kubiya, skyvern, meibel, c1, duplicate, invalid, unroutable }
 
     struct Item {
@@ -43,7 +31,7 @@ import Testing
     @Test func thousandRequestsUnderRandomFaults() async throws {
         let seed = ProcessInfo.processInfo.environment["CHAOS_SEED"].flatMap(UInt64.init) ?? UInt64.random(in: 1...UInt64.max)
         print("chaos seed: \(seed) (replay with CHAOS_SEED=\(seed))")
-        var rng = SeededGenerator(state: seed)
+        var rng = SeededGenerator(seed: seed)
         let requests = (0..<Self.requestCount).map { n in Self.makeRequest(n, using: &rng) }
         var settings = GatewayHarness.Settings()
         settings.upstreamTimeoutMs = 400
