@@ -65,6 +65,9 @@ import Testing
                 lost += try await Self.check(request, report, requestID: "chaos-\(n)", h)
             }
             let injected = await h.fakes.state.faultsInjected()
+            let outcomes = Dictionary(grouping: reports.flatMap(\.results), by: { $0.error?.code == .inDoubt ? "in_doubt" : $0.outcome.rawValue })
+                .mapValues(\.count).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+            print("chaos: outcomes \(outcomes)")
             print("chaos: \(requests.count) requests, \(items) items, faults injected \(injected.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue)=\($0.value)" }.joined(separator: " ")), items lost \(lost)")
             #expect(lost == 0)
             #expect(injected.values.reduce(0, +) > 100, "the faults did fire")
