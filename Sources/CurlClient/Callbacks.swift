@@ -1,4 +1,5 @@
 internal import CCurl
+internal import CCurlShim
 
 // curl's data callbacks. They must be plain C functions (no captures), so each finds its
 // `ActiveTransfer` through the user data pointer set with CURLOPT_WRITEDATA / CURLOPT_HEADERDATA;
