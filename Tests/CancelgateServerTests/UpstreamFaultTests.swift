@@ -10,7 +10,9 @@ import Testing
 /// An upstream that hangs, answers 500, answers garbage or closes the connection: its items fail
 /// with a clear code after as many attempts as its retry rules allow (3 by default), the other
 /// upstreams' items are unaffected.
-@Suite struct UpstreamFaultTests {
+/// Serialized, with timeouts of whole seconds: 36 gateways at once under the thread sanitizer on
+/// two cores made healthy calls miss a 0.7 s timeout.
+@Suite(.serialized) struct UpstreamFaultTests {
     /// Each fault of the fakes, with the error code its items end with (nil: the items still succeed).
     static let faults: [(FakeFault, ErrorCode?, Bool)] = [
         (.hang, .upstreamTimeout, true),
@@ -44,8 +46,8 @@ import Testing
         let (fault, code, retryable) = Self.faults[faultIndex]
         let ids: [FakeProvider: String] = [.kubiya: TestIDs.uuid(), .skyvern: "tsk_77", .meibel: "bex_77", .c1: "77"]
         var settings = GatewayHarness.Settings()
-        settings.upstreamTimeoutMs = 700
-        settings.requestTimeoutMs = 5_000
+        settings.upstreamTimeoutMs = 2_000
+        settings.requestTimeoutMs = 15_000
         try await GatewayHarness.run(settings, seed: { state in
             await state.seed(.kubiya, id: ids[.kubiya]!, status: "running")
             await state.seed(.skyvern, id: "tsk_77", status: "running")
@@ -77,7 +79,7 @@ import Testing
     @Test func requestDeadlineAnswersForHungItems() async throws {
         var settings = GatewayHarness.Settings()
         settings.upstreamTimeoutMs = 60_000
-        settings.requestTimeoutMs = 800
+        settings.requestTimeoutMs = 3_000
         let ids = (0..<30).map { _ in TestIDs.meibel() }
         try await GatewayHarness.run(settings, seed: { state in
             for id in ids { await state.seed(.meibel, id: id, status: "RUNNING") }
