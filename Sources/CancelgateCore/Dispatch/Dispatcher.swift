@@ -32,8 +32,11 @@ public struct Dispatcher: Sendable {
         var results: [UnitKey: Resolution] = [:]
         guard !plan.work.isEmpty else { return results }
         await withTaskGroup(of: Event.self) { group in
+            // Upstreams still running; the group ends early once it reaches zero.
+            var remaining = 0
             for work in plan.work {
                 guard let exchange = exchanges[work.upstream.name] else { continue }
+                remaining += 1
                 let caller = UpstreamCaller(
                     upstream: work.upstream, reason: request.reason, requestID: request.requestID, deadline: deadline, logger: logger,
                     exchange: exchange)
@@ -43,7 +46,6 @@ public struct Dispatcher: Sendable {
                 try? await Task.sleep(until: deadline, clock: .continuous)
                 return .deadline
             }
-            var remaining = plan.work.count
             for await event in group {
                 switch event {
                 case .resolved(let upstream, let resolutions):
