@@ -12,8 +12,11 @@ COPY Package.swift ./
 RUN mkdir -p Sources/CCurl && swift package resolve
 COPY Sources ./Sources
 COPY Tests ./Tests
+# The executable finds its resources (openapi.json) in the bundle directory next to it.
 RUN swift build -c release --product cancelgate --static-swift-stdlib \
-    && cp "$(swift build -c release --show-bin-path)/cancelgate" /usr/local/bin/cancelgate
+    && bin="$(swift build -c release --show-bin-path)" \
+    && cp "$bin/cancelgate" /usr/local/bin/cancelgate \
+    && cp -R "$bin/cancelgate_CancelgateServer.resources" /usr/local/bin/
 
 FROM debian:bookworm-slim AS runtime
 RUN apt-get update \
@@ -21,6 +24,7 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin cancelgate
 COPY --from=build /usr/local/bin/cancelgate /usr/local/bin/cancelgate
+COPY --from=build /usr/local/bin/cancelgate_CancelgateServer.resources /usr/local/bin/cancelgate_CancelgateServer.resources
 COPY routes.json /etc/cancelgate/routes.json
 USER 10001
 EXPOSE 8080

@@ -13,35 +13,57 @@ public struct GatewayOptions: Sendable {
     /// Where `Idempotency-Key`s are remembered; nil: an `InMemoryIdempotencyStore` of
     /// `server.idempotency_max_entries` for this application.
     public var idempotencyStore: (any IdempotencyStore)?
+    /// Where a reload (SIGHUP, `POST /admin/reload`) reads routes.json; nil: reload is refused.
+    public var configSource: ConfigSource?
+    /// What `GET /metrics` shows; nil: a registry of this application's own.
+    public var prometheus: PrometheusMetrics?
 
     public init(
         host: String? = nil, port: Int? = nil, readiness: Readiness = Readiness(), idempotencyStore: (any IdempotencyStore)? = nil,
+        configSource: ConfigSource? = nil, prometheus: PrometheusMetrics? = nil,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) {
         self.host = host
         self.port = port
         self.readiness = readiness
         self.idempotencyStore = idempotencyStore
+        self.configSource = configSource
+        self.prometheus = prometheus
         self.onServerRunning = onServerRunning
     }
 }
 
+/// The gateway as an application: `config` in force until a reload replaces it.
 public func buildApplication(
     config: RoutesConfig, transport: any HTTPTransport, options: GatewayOptions = .init(), logger: Logger
 ) -> some ApplicationProtocol {
-    let idempotency = options.idempotencyStore ?? InMemoryIdempotencyStore(maxEntries: config.server.idempotencyMaxEntries)
-    let router = buildRouter(service: CancelService(config: config, transport: transport), readiness: options.readiness, idempotency: idempotency)
+    let prometheus = options.prometheus ?? PrometheusMetrics()
+    let live = LiveConfiguration(config: config, transport: transport, metrics: prometheus.metrics, source: options.configSource)
+    return buildApplication(live: live, prometheus: prometheus, options: options, logger: logger)
+}
+
+/// The gateway as an application over a `LiveConfiguration` the caller keeps (to reload it).
+public func buildApplication(
+    live: LiveConfiguration, prometheus: PrometheusMetrics, options: GatewayOptions = .init(), logger: Logger
+) -> some ApplicationProtocol {
+    let server = live.current.config.server
+    let idempotency = options.idempotencyStore ?? InMemoryIdempotencyStore(maxEntries: server.idempotencyMaxEntries)
+    let router = buildRouter(live: live, prometheus: prometheus, readiness: options.readiness, idempotency: idempotency)
     return Application(
         router: router,
-        configuration: .init(address: .hostname(options.host ?? config.server.host, port: options.port ?? config.server.port), serverName: "cancelgate"),
+        configuration: .init(address: .hostname(options.host ?? server.host, port: options.port ?? server.port), serverName: "cancelgate"),
         onServerRunning: { channel in await options.onServerRunning(channel.localAddress?.port ?? 0) },
         logger: logger)
 }
 
-public func buildRouter(service: CancelService, readiness: Readiness, idempotency: any IdempotencyStore) -> Router<GatewayContext> {
+public func buildRouter(
+    live: LiveConfiguration, prometheus: PrometheusMetrics, readiness: Readiness, idempotency: any IdempotencyStore
+) -> Router<GatewayContext> {
     let router = Router(context: GatewayContext.self)
+    router.add(middleware: RequestMetricsMiddleware(metrics: prometheus.metrics))
     router.add(middleware: ProblemMiddleware())
     router.get("healthz") { _, _ in HealthAnswer(status: "ok") }
+    router.get("openapi.json", use: OpenAPIDocument.handler())
     router.get("readyz") { _, _ -> Response in
         let draining = readiness.isDraining
         let data = (try? JSONEncoder().encode(HealthAnswer(status: draining ? "draining" : "ready"))) ?? Data()
@@ -49,9 +71,14 @@ public func buildRouter(service: CancelService, readiness: Readiness, idempotenc
             status: draining ? .serviceUnavailable : .ok, headers: [.contentType: "application/json"],
             body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
-    let v1 = router.group("v1").add(middleware: ClientAuthMiddleware(authenticator: ClientAuthenticator(clients: service.config.clients)))
-    CancelController(service: service, idempotency: idempotency).addRoutes(to: v1)
-    v1.get("upstreams") { _, _ in UpstreamList(service.config.upstreams) }
+    router.get("metrics") { _, _ in prometheus.response() }
+    let v1 = router.group("v1").add(middleware: ClientAuthMiddleware(live: live))
+    CancelController(live: live, idempotency: idempotency).addRoutes(to: v1)
+    v1.get("upstreams") { _, context in
+        let config = (context.runtime ?? live.current).config
+        return UpstreamList(config.upstreams, maxItems: config.server.maxItems)
+    }
+    AdminController(live: live).addRoutes(to: router.group("admin").add(middleware: ClientAuthMiddleware(live: live)))
     return router
 }
 
@@ -73,8 +100,11 @@ struct UpstreamList: ResponseEncodable {
     }
 
     let upstreams: [Entry]
+    /// `server.max_items`, so a client (`cancelgate cancel`) can split a long list.
+    let max_items: Int
 
-    init(_ upstreams: [UpstreamConfig]) {
+    init(_ upstreams: [UpstreamConfig], maxItems: Int) {
+        self.max_items = maxItems
         self.upstreams = upstreams.map {
             Entry(
                 name: $0.name, provider: $0.provider, base_url: $0.baseURL, mode: $0.provider == .kubiya ? $0.mode : nil,

@@ -10,7 +10,7 @@ struct CancelController: Sendable {
     static let maxIdempotencyKeyLength = 255
     static let maxRequestIDLength = 200
 
-    let service: CancelService
+    let live: LiveConfiguration
     let idempotency: any IdempotencyStore
 
     func addRoutes(to group: RouterGroup<GatewayContext>) {
@@ -19,7 +19,11 @@ struct CancelController: Sendable {
 
     @Sendable func cancel(_ request: Request, context: GatewayContext) async throws -> Response {
         let started = ContinuousClock.now
-        let server = service.config.server
+        // The configuration this request started with, to its end, whatever a reload does.
+        let runtime = context.runtime ?? live.current
+        let service = runtime.service
+        let metrics = live.metrics
+        let server = runtime.config.server
         guard Self.isJSON(request.headers[.contentType]) else { throw Problem.unsupportedMediaType }
         let buffer: ByteBuffer
         do {
@@ -45,6 +49,7 @@ struct CancelController: Sendable {
         } else {
             report = await service.cancel(cancel, logger: logger)
         }
+        metrics.items(report)
         logger.info(
             "cancel request finished",
             metadata: [

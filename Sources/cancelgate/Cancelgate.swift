@@ -1,4 +1,5 @@
 public import ArgumentParser
+import CancelgateServer
 import Foundation
 import Logging
 
@@ -7,7 +8,7 @@ struct Cancelgate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cancelgate",
         abstract: "One HTTP endpoint that cancels runs across Kubiya, Skyvern, Meibel and C1.",
-        subcommands: [Serve.self, Check.self, Demo.self, Fakes.self],
+        subcommands: [Serve.self, Check.self, Demo.self, Fakes.self, Cancel.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -16,12 +17,28 @@ struct LoggingOptions: ParsableArguments {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. Defaults to $LOG_LEVEL, else info.")
     var logLevel: Logger.Level?
 
+    @Option(help: "Log format: text, or json (one object per line, for log shippers). Defaults to $LOG_FORMAT, else text.")
+    var logFormat: LogFormat?
+
+    enum LogFormat: String, ExpressibleByArgument, CaseIterable {
+        case text, json
+    }
+
     func makeLogger(label: String) -> Logger {
-        let level = logLevel ?? ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .info
+        let environment = ProcessInfo.processInfo.environment
+        let level = logLevel ?? environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .info
+        let format = logFormat ?? environment["LOG_FORMAT"].flatMap { LogFormat(rawValue: $0.lowercased()) } ?? .text
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+            switch format {
+            case .text:
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            case .json:
+                var handler = JSONLogHandler(label: label)
+                handler.logLevel = level
+                return handler
+            }
         }
         return Logger(label: label)
     }

@@ -34,10 +34,15 @@ struct Serve: AsyncParsableCommand {
         }
         let client = try CurlClient()
         let readiness = Readiness()
-        let app = buildApplication(config: routes, transport: client, options: GatewayOptions(host: host, port: port, readiness: readiness), logger: logger)
+        let prometheus = PrometheusMetrics()
+        let live = LiveConfiguration(config: routes, transport: client, metrics: prometheus.metrics, source: ConfigSource(path: config))
+        let app = buildApplication(
+            live: live, prometheus: prometheus, options: GatewayOptions(host: host, port: port, readiness: readiness), logger: logger)
+        // SIGHUP re-reads routes.json; a file that does not validate is logged and ignored.
+        let reload = ReloadService(live: live, signals: await UnixSignalsSequence(trapping: .sighup), logger: logger)
         let group = ServiceGroup(
             configuration: .init(
-                services: [CurlClientService(client: client), app, ReadinessService(readiness: readiness)],
+                services: [CurlClientService(client: client), app, reload, ReadinessService(readiness: readiness)],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }

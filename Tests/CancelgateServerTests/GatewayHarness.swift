@@ -26,11 +26,19 @@ struct GatewayHarness {
         var autoCreate = false
         /// nil: the application's own in-memory store.
         var idempotencyStore: (any IdempotencyStore)?
+        /// Also log to this handler (e.g. a `JSONLogHandler` capturing its lines).
+        var extraLogHandler: (any LogHandler)?
+        /// Serve from a routes.json file (so `POST /admin/reload` can re-read it).
+        var fromFile = false
     }
 
     let fakes: FakeUpstreams
     let gateway: any TestClientProtocol
     let logs: InMemoryLogHandler
+    /// The fakes' port, to write another routes.json for them.
+    var fakesPort = 0
+    /// The routes.json the gateway was loaded from when `Settings.fromFile`.
+    var routesFile: String?
 
     static func run(
         _ settings: Settings = Settings(), seed: (FakeState) async -> Void = { _ in },
@@ -43,7 +51,13 @@ struct GatewayHarness {
             handler.logLevel = settings.logLevel
             return handler
         }()
-        let logger = Logger(label: "cancelgate.test", factory: { _ in logs })
+        let logger = Logger(
+            label: "cancelgate.test",
+            factory: { _ in
+                guard var extra = settings.extraLogHandler else { return logs }
+                extra.logLevel = settings.logLevel
+                return MultiplexLogHandler([logs, extra])
+            })
         let fakesApp = fakes.buildApplication(port: 0, logger: Logger(label: "fakes", factory: { _ in SwiftLogNoOpLogHandler() }))
         try await fakesApp.test(.live) { fakesClient in
             let port = try #require(fakesClient.port)
@@ -53,11 +67,18 @@ struct GatewayHarness {
             let config = try ConfigLoader.load(data: Data(json.utf8), environment: [:])
             let client = try CurlClient()
             defer { client.shutdown() }
-            let options = GatewayOptions(host: "127.0.0.1", port: 0, idempotencyStore: settings.idempotencyStore)
+            let routesFile: String? =
+                settings.fromFile ? FileManager.default.temporaryDirectory.appendingPathComponent("cancelgate-routes-\(UUID().uuidString).json").path : nil
+            if let routesFile { try Data(json.utf8).write(to: URL(fileURLWithPath: routesFile)) }
+            defer { if let routesFile { try? FileManager.default.removeItem(atPath: routesFile) } }
+            let options = GatewayOptions(
+                host: "127.0.0.1", port: 0, idempotencyStore: settings.idempotencyStore,
+                configSource: routesFile.map { ConfigSource(path: $0, environment: { [:] }) })
             let app = buildApplication(config: config, transport: client, options: options, logger: logger)
             try await app.test(.live) { gateway in
                 defer { Task { await fakes.state.releaseHangs() } }
-                try await body(GatewayHarness(fakes: fakes, gateway: gateway, logs: logs))
+                try await body(
+                    GatewayHarness(fakes: fakes, gateway: RecordingTestClient.wrap(gateway), logs: logs, fakesPort: port, routesFile: routesFile))
             }
             await fakes.state.releaseHangs()
         }

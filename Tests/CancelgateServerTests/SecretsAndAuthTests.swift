@@ -1,5 +1,6 @@
 import CancelgateCore
 import CancelgateFakes
+import CancelgateServer
 import Foundation
 import HummingbirdTesting
 import InMemoryLogging
@@ -15,6 +16,8 @@ import Testing
         var settings = GatewayHarness.Settings()
         settings.clients = [(name: "deploy-bot", token: callerToken, upstreams: ["kubiya", "skyvern", "meibel", "c1"])]
         settings.logLevel = .trace
+        let jsonLines = LogLines()
+        settings.extraLogHandler = JSONLogHandler(label: "cancelgate.test", write: jsonLines.append)
         try await GatewayHarness.run(settings, seed: { state in
             await state.seed(.c1, id: "5", status: "PROCESS_STEP")
             await state.seed(.meibel, id: "bex_1", status: "RUNNING")
@@ -34,7 +37,8 @@ import Testing
                 callerToken, credentials.kubiyaToken, credentials.skyvernKey, credentials.meibelKey, credentials.c1ClientSecret,
                 String(credentials.c1ClientSecret.suffix(20)),
             ]
-            let logText = h.logs.entries.map { "\($0.message) \($0.metadata)" }.joined(separator: "\n")
+            let logText = h.logs.entries.map { "\($0.message) \($0.metadata)" }.joined(separator: "\n") + jsonLines.text
+            #expect(jsonLines.lines.count == h.logs.entries.count, "--log-format json writes every line too")
             #expect(h.logs.entries.contains { "\($0.message)" == "upstream call finished" }, "debug logs were captured")
             for secret in secrets {
                 #expect(!logText.contains(secret), "a secret reached the logs")

@@ -56,7 +56,7 @@ extension ConfigLoader {
         static let retry = ["max_attempts", "base_delay_ms", "max_delay_ms"]
         static let route = ["match", "upstream"]
         static let match = ["prefix", "regex"]
-        static let client = ["name", "token", "upstreams"]
+        static let client = ["name", "token", "upstreams", "admin"]
         /// Every key any `auth` object may have, for checking one whose `type` is unusable.
         static let anyAuth = ["type", "token", "name", "value", "token_url", "client_id", "client_secret"]
     }

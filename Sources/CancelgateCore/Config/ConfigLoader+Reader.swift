@@ -124,6 +124,15 @@ struct ConfigReader {
     // MARK: Numbers
 
     /// The integer at `key`: `defaultValue` when absent, nil after reporting a wrong type or range.
+    mutating func bool(_ object: ConfigObject, _ key: String, default defaultValue: Bool) -> Bool? {
+        guard let value = object[key] else { return defaultValue }
+        guard case .bool(let flag) = value else {
+            report(object.path(key), "must be true or false, not \(value.article)")
+            return nil
+        }
+        return flag
+    }
+
     mutating func int(_ object: ConfigObject, _ key: String, in range: ClosedRange<Int>, default defaultValue: Int) -> Int? {
         guard let value = object[key] else { return defaultValue }
         guard case .number = value else {

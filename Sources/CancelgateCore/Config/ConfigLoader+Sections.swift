@@ -108,6 +108,7 @@ extension ConfigReader {
             let name = string(client, "name", required: true, nonEmpty: true)
             let token = secret(client, "token")
             let upstreams = clientUpstreams(client, declared: declared)
+            let admin = bool(client, "admin", default: false)
             if let name {
                 if let first = names[name] {
                     report(client.path("name"), "duplicate client name \"\(name)\" (also at \(first))")
@@ -123,8 +124,8 @@ extension ConfigReader {
                     tokens[token] = client.path("token")
                 }
             }
-            if let name, let token, let upstreams {
-                result.append(ClientConfig(name: name, token: token, upstreams: upstreams))
+            if let name, let token, let upstreams, let admin {
+                result.append(ClientConfig(name: name, token: token, upstreams: upstreams, admin: admin))
             }
         }
         return result

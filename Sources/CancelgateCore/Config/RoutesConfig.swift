@@ -160,10 +160,13 @@ public struct ClientConfig: Sendable {
     public var name: String
     public var token: Secret
     public var upstreams: [String]
+    /// May reload the configuration (`POST /admin/reload`).
+    public var admin: Bool
 
-    public init(name: String, token: Secret, upstreams: [String]) {
+    public init(name: String, token: Secret, upstreams: [String], admin: Bool = false) {
         self.name = name
         self.token = token
         self.upstreams = upstreams
+        self.admin = admin
     }
 }

@@ -13,8 +13,8 @@ public struct CancelService: Sendable {
         self.dispatcher = dispatcher
     }
 
-    public init(config: RoutesConfig, transport: any HTTPTransport) {
-        self.init(config: config, dispatcher: Dispatcher(config: config, transport: transport))
+    public init(config: RoutesConfig, transport: any HTTPTransport, metrics: GatewayMetrics = .disabled) {
+        self.init(config: config, dispatcher: Dispatcher(config: config, transport: transport, metrics: metrics))
     }
 
     public func cancel(_ request: CancelRequest, logger: Logger) async -> CancelReport {

@@ -12,14 +12,25 @@ public struct Dispatcher: Sendable {
         self.exchanges = exchanges
     }
 
-    /// The layers of every upstream call, outermost first: retry → auth → transport.
+    /// The layers of every upstream call, outermost first: retry → concurrency limit → metrics →
+    /// auth → transport. The limit is shared by every request this configuration serves.
     /// - Parameter unitRandom: the retry jitter's uniform draw in 0...1 (tests pass a constant).
-    public init(config: RoutesConfig, transport: any HTTPTransport, unitRandom: @escaping @Sendable () -> Double = { Double.random(in: 0...1) }) {
+    public init(
+        config: RoutesConfig, transport: any HTTPTransport, metrics: GatewayMetrics = .disabled,
+        unitRandom: @escaping @Sendable () -> Double = { Double.random(in: 0...1) }
+    ) {
         self.exchanges = Dictionary(
             uniqueKeysWithValues: config.upstreams.map { upstream in
-                let send = UpstreamAuthLayer.send(for: upstream, transport: transport)
+                let authenticated = UpstreamAuthLayer.send(for: upstream, transport: transport, metrics: metrics)
+                let send = ConcurrencyLimitLayer.wrap(
+                    MetricsLayer.wrap(authenticated, upstream: upstream.name, metrics: metrics), limit: upstream.concurrency)
                 let transient = Adapters.adapter(for: upstream).transientStatuses
-                return (upstream.name, RetryLayer.wrap(send, upstream: upstream, transientStatuses: transient, unitRandom: unitRandom))
+                return (
+                    upstream.name,
+                    RetryLayer.wrap(
+                        send, upstream: upstream, transientStatuses: transient, unitRandom: unitRandom,
+                        onRetry: { metrics.upstreamRetry(upstream: upstream.name) })
+                )
             })
     }
 

@@ -10,10 +10,12 @@ public enum RetryLayer {
     /// - Parameters:
     ///   - unitRandom: a uniform draw in 0...1 for the jitter (tests pass a constant).
     ///   - wallClock: now, for a `Retry-After` given as an HTTP-date.
+    ///   - onRetry: told before each wait for another attempt (metrics).
     public static func wrap(
         _ next: @escaping UpstreamSend, upstream: UpstreamConfig, transientStatuses: Set<Int>,
         unitRandom: @escaping @Sendable () -> Double = { Double.random(in: 0...1) },
-        wallClock: @escaping @Sendable () -> Date = { Date() }
+        wallClock: @escaping @Sendable () -> Date = { Date() },
+        onRetry: @escaping @Sendable () -> Void = {}
     ) -> UpstreamExchange {
         let policy = RetryPolicy(upstream.retry, transientStatuses: transientStatuses)
         let attemptTimeout = upstream.timeout
@@ -24,7 +26,14 @@ public enum RetryLayer {
                 let remaining = ContinuousClock.now.duration(to: deadline)
                 // Also after a wait: whatever time it left, the last answer then stands.
                 guard remaining >= RetryPolicy.minimumAttempt else { return reply }
-                reply.result = await next(request, min(attemptTimeout, remaining))
+                let result = await next(request, min(attemptTimeout, remaining))
+                if case .failure(let error) = result, error.call == RetryPolicy.deadlineCall || error.call == ConcurrencyLimitLayer.queueCall {
+                    // No attempt: the deadline came, or the request was cancelled, while this call
+                    // waited for a free slot. An earlier attempt's answer, if any, stands.
+                    if reply.attempts == 0 { reply.result = result }
+                    return reply
+                }
+                reply.result = result
                 // libcurl resends a request by itself when a reused connection died unanswered:
                 // each send is an attempt, and an unanswered one may have acted upstream.
                 let sent = reply.result.timesSent
@@ -43,6 +52,7 @@ public enum RetryLayer {
                         "upstream.name": "\(name)", "upstream.status": "\(reply.result.statusLabel)",
                         "retry.attempt": "\(reply.attempts + 1)", "retry.delay_ms": "\(wait.milliseconds)",
                     ])
+                onRetry()
                 do { try await Task.sleep(for: wait) } catch { return reply }
             }
         }

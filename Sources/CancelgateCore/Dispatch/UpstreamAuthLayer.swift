@@ -13,7 +13,7 @@ extension CurlClient: HTTPTransport {}
 /// headers, and the upstream's credentials. For OAuth2 upstreams a 401 refreshes the token once
 /// and retries (C1's SDK does the same).
 public enum UpstreamAuthLayer {
-    public static func send(for upstream: UpstreamConfig, transport: any HTTPTransport) -> UpstreamSend {
+    public static func send(for upstream: UpstreamConfig, transport: any HTTPTransport, metrics: GatewayMetrics = .disabled) -> UpstreamSend {
         let raw: @Sendable (CurlRequest) async -> CallResult = { request in
             do throws(CurlError) { return .success(try await transport.execute(request)) } catch { return .failure(error) }
         }
@@ -28,7 +28,8 @@ public enum UpstreamAuthLayer {
             return { request, timeout in await raw(curlRequest(request, upstream: upstream, timeout: timeout, auth: header)) }
         case .oauth2ClientCredentials(let tokenURL, let clientID, let clientSecret):
             let source = C1TokenSource(
-                tokenURL: absoluteURL(tokenURL, base: upstream.baseURL), clientID: clientID, clientSecret: clientSecret, send: raw)
+                tokenURL: absoluteURL(tokenURL, base: upstream.baseURL), clientID: clientID, clientSecret: clientSecret, send: raw,
+                onFetch: { metrics.tokenFetch(upstream: upstream.name, succeeded: $0) })
             return { request, timeout in
                 await sendWithToken(request, timeout: timeout, upstream: upstream, source: source, raw: raw)
             }

@@ -19,12 +19,17 @@ public actor C1TokenSource {
     private let clientID: String
     private let clientSecret: Secret
     private let send: @Sendable (CurlRequest) async -> CallResult
+    private let onFetch: @Sendable (_ succeeded: Bool) -> Void
     private var token: (value: String, expires: ContinuousClock.Instant)?
     private var waiters: [CheckedContinuation<Result<String, Failure>, Never>] = []
     private var fetching = false
     public private(set) var fetches = 0
 
-    public init(tokenURL: String, clientID: String, clientSecret: Secret, send: @escaping @Sendable (CurlRequest) async -> CallResult) {
+    public init(
+        tokenURL: String, clientID: String, clientSecret: Secret, send: @escaping @Sendable (CurlRequest) async -> CallResult,
+        onFetch: @escaping @Sendable (_ succeeded: Bool) -> Void = { _ in }
+    ) {
+        self.onFetch = onFetch
         self.tokenURL = tokenURL
         self.clientID = clientID
         self.clientSecret = clientSecret
@@ -41,6 +46,7 @@ public actor C1TokenSource {
         fetching = true
         let result = await fetch()
         fetching = false
+        if case .success = result { onFetch(true) } else { onFetch(false) }
         for waiter in waiters { waiter.resume(returning: result) }
         waiters.removeAll()
         return result

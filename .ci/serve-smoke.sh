@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The real binary, as an operator runs it: `cancelgate serve` with fakes behind it, JSON logs,
+# a scrape of /metrics checked by promtool, and SIGHUP reloads (a valid file applies, an invalid
+# one is refused and the old configuration stays). Needs .build/debug/cancelgate, curl, jq, promtool.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=.build/debug/cancelgate
+work=$(mktemp -d)
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+
+poll() { # poll <what> <command...>: up to 15 s
+    local what=$1; shift
+    for _ in $(seq 150); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+    echo "timed out waiting for $what" >&2; return 1
+}
+
+"$bin" fakes --port 0 --auto-create --write-routes "$work/routes.json" --log-level warning >"$work/fakes.log" 2>&1 &
+pids+=($!)
+poll "the fakes' routes.json" test -s "$work/routes.json"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$bin" serve --config "$work/routes.json" --host 127.0.0.1 --port "$port" --log-format json --log-level info >"$work/serve.log" 2>&1 &
+serve=$!
+pids+=($serve)
+base=http://127.0.0.1:$port
+poll "/readyz" curl -sf "$base/readyz"
+
+curl -sf -X POST "$base/v1/cancel" -H 'Content-Type: application/json' -H 'X-Request-ID: smoke-1' \
+    -d '{"ids": ["tsk_1001", "bex_1002", "1003", "3f0c1e9a-1111-4222-8333-444455556666", "unknown-1"]}' >"$work/report.json"
+jq -e '.summary.total == 5' "$work/report.json" >/dev/null
+
+echo "-- /metrics through promtool check metrics"
+curl -sf "$base/metrics" >"$work/metrics.txt"
+promtool check metrics <"$work/metrics.txt"
+grep -q 'cancelgate_items_total{upstream="none",outcome="unroutable"} 1' "$work/metrics.txt"
+
+echo "-- JSON logs: the request's line, found by its request ID"
+poll "the request's log line" grep -q '"request.id":"smoke-1"' "$work/serve.log"
+grep '"request.id":"smoke-1"' "$work/serve.log" | jq -e 'select(.message == "cancel request finished") | .["item.count"] == "5"' >/dev/null
+
+echo "-- SIGHUP with a valid file: applies"
+jq '.upstreams.meibel.concurrency = 3' "$work/routes.json" >"$work/next.json" && mv "$work/next.json" "$work/routes.json"
+kill -HUP "$serve"
+poll "meibel concurrency 3" sh -c "curl -sf $base/v1/upstreams | jq -e '.upstreams[] | select(.name == \"meibel\") | .concurrency == 3'"
+
+echo "-- SIGHUP with an invalid file: refused, old configuration stays"
+cp "$work/routes.json" "$work/good.json"
+jq '.routes[0].upstream = "nowhere"' "$work/good.json" >"$work/routes.json"
+kill -HUP "$serve"
+poll "the refusal in the log" grep -q 'reload refused' "$work/serve.log"
+grep 'reload refused' "$work/serve.log" | jq -e '.["config.errors"] | contains("/routes/0/upstream")' >/dev/null
+curl -sf "$base/v1/upstreams" | jq -e '.upstreams[] | select(.name == "meibel") | .concurrency == 3' >/dev/null
+kill -0 "$serve"
+curl -sf "$base/metrics" | grep -q 'cancelgate_config_reloads_total{result="refused"} 1'
+echo "serve smoke: ok"

@@ -1,0 +1,1 @@
+"""cancelgate's benchmark suite: helpers for Benchmarks/run (python3 standard library only)."""

@@ -1,0 +1,181 @@
+"""The five scenarios of issue #5. Each takes the running `Bench` (gateway, fakes, settings) and adds
+its figures; each raises BenchError on an incomplete report or a failed call."""
+import os
+import statistics
+import threading
+import time
+import json
+
+from . import curlbaseline
+from . import http
+from . import nginx
+from . import plan as plans
+from . import procs as processes
+from . import wrk
+from .procs import BenchError
+
+
+def _dry_run_plan(bench, ids):
+    status, report, _ = http.post_json(bench.gateway_url + "/v1/cancel?dry_run=true", {"ids": ids})
+    if status != 200 or report is None or "plan" not in report:
+        raise BenchError(f"dry run of {len(ids)} IDs answered {status}")
+    if len(report["results"]) != len(ids) or any(r["outcome"] != "planned" for r in report["results"]):
+        raise BenchError(f"dry run of {len(ids)} IDs: not every item is planned")
+    return report["plan"]
+
+
+def _cancel(bench, ids, what):
+    status, report, elapsed = http.post_json(bench.gateway_url + "/v1/cancel", {"ids": ids}, timeout=300)
+    if status != 200:
+        raise BenchError(f"{what}: the gateway answered {status}: {str(report)[:300]}")
+    bench.retries += plans.check_report(report, ids, what)
+    return elapsed
+
+
+def fanout_and_curl(bench, fig):
+    """Scenario 1, and scenario 2 interleaved with it (one gateway run, then one curl run of a plan of
+    the same shape, per repetition), so both see the same machine; plus scenario 5's CPU and memory
+    figures of scenario 1."""
+    pid = bench.gateway.pid
+    bench.fanout_wall = {}
+    for size in bench.settings["sizes"]:
+        reps = bench.settings["reps"][size]
+        walls, curl_walls, cpu, curl_cpu = [], [], 0.0, 0.0
+        peak_reset = processes.reset_peak_rss(pid)
+        rss_samples = []
+        for rep in range(reps):
+            ids = bench.ids.mixed(size)
+            plan = _dry_run_plan(bench, ids)
+            ideal = plans.ideal_ms(plan, bench.concurrency, bench.latency_ms)
+            before = processes.cpu_seconds(pid)
+            walls.append(_cancel(bench, ids, f"fan-out {size} IDs") * 1000)
+            cpu += processes.cpu_seconds(pid) - before
+            rss_samples.append(processes.status_kib(pid, "VmRSS"))
+            if bench.curl_baseline:
+                curl_plan = _dry_run_plan(bench, bench.ids.mixed(size))
+                batch = curlbaseline.Batch(curl_plan, bench.upstreams, bench.concurrency, bench.c1_token, bench.reason,
+                                           bench.workdir, f"{size}-{rep}")
+                elapsed, used = batch.run(bench.procs.env)
+                curl_walls.append(elapsed * 1000)
+                curl_cpu += used
+        peak = processes.status_kib(pid, "VmHWM") if peak_reset else max(rss_samples)
+        wall = statistics.median(walls)
+        calls = plans.calls_per_upstream(plan)
+        key = f"fanout_{size}"
+        fig.add(f"{key}.calls", sum(calls.values()), "calls", ", ".join(f"{u} {n}" for u, n in sorted(calls.items())))
+        fig.add(f"{key}.wall_ms", wall, "ms", f"median of {reps}: " + ", ".join(f"{w:.0f}" for w in walls))
+        fig.add(f"{key}.ideal_ms", float(ideal), "ms", f"max over upstreams of ceil(calls/concurrency) x {bench.latency_ms} ms")
+        fig.add(f"{key}.wall_over_ideal", wall / ideal, "ratio")
+        fig.add(f"{key}.cpu_us_per_item", cpu / (size * reps) * 1e6, "us", "gateway user+sys CPU / items (/proc, 10 ms ticks)")
+        fig.add(f"{key}.peak_rss_mib", peak / 1024, "MiB", "gateway VmHWM during these requests" if peak_reset else "max sampled VmRSS")
+        bench.fanout_wall[size] = wall
+        if bench.curl_baseline:
+            curl_wall = statistics.median(curl_walls)
+            key = f"vs_curl_{size}"
+            fig.add(f"{key}.curl_wall_ms", curl_wall, "ms", f"median of {reps}: " + ", ".join(f"{w:.0f}" for w in curl_walls))
+            fig.add(f"{key}.curl_over_ideal", curl_wall / ideal, "ratio")
+            fig.add(f"{key}.gateway_over_curl", wall / curl_wall, "ratio", "cancelgate wall / curl wall (medians)")
+            fig.add(f"{key}.curl_cpu_us_per_item", curl_cpu / (size * reps) * 1e6, "us", "the curl processes' user+sys CPU / items")
+            fig.add(f"{key}.gateway_cpu_over_curl_cpu", cpu / curl_cpu, "ratio")
+
+
+def burst(bench, fig):
+    """Scenario 4: N concurrent requests of M IDs each, all sent at once; repeated, median."""
+    count, size = bench.settings["burst"]
+    reps = bench.settings["burst_reps"]
+    runs = [_burst_once(bench, count, size) for _ in range(reps)]
+    middle = sorted(runs, key=lambda run: run["wall"])[len(runs) // 2]
+    wall, ideal, capped, cpu = middle["wall"], middle["ideal"], middle["capped"], middle["cpu"]
+    key = "burst"
+    fig.add(f"{key}.requests", count, "requests", f"{size} IDs each, sent at once; every report complete")
+    fig.add(f"{key}.wall_ms", wall, "ms", f"first send to last answer, median of {reps}: " + ", ".join(f"{r['wall']:.0f}" for r in runs))
+    fig.add(f"{key}.ideal_ms", float(ideal), "ms", "concurrency is per request, so the requests' calls may all overlap")
+    fig.add(f"{key}.wall_over_ideal", wall / ideal, "ratio")
+    fig.add(f"{key}.ideal_with_host_cap_ms", float(capped), "ms",
+            f"same, but at most {plans.CURL_MAX_HOST_CONNECTIONS} connections per upstream host (CurlClient's default)")
+    fig.add(f"{key}.wall_over_ideal_with_host_cap", wall / capped, "ratio")
+    fig.add(f"{key}.gateway_cpu_share", cpu / (wall / 1000 * os.cpu_count()), "ratio",
+            f"gateway CPU {cpu:.2f} s / (wall x {os.cpu_count()} cores); the fakes and the client share the rest")
+    if size in bench.fanout_wall:
+        fig.add(f"{key}.wall_over_single_request", wall / bench.fanout_wall[size], "ratio", f"vs one {size}-ID request (scenario 1)")
+    fig.add(f"{key}.peak_rss_mib", max(r["peak"] for r in runs) / 1024, "MiB", "gateway peak RSS during the bursts")
+
+
+def _burst_once(bench, count, size):
+    pid = bench.gateway.pid
+    requests = [bench.ids.mixed(size) for _ in range(count)]
+    plans_of = [_dry_run_plan(bench, ids) for ids in requests]
+    ideal = max(plans.ideal_ms(plan, bench.concurrency, bench.latency_ms) for plan in plans_of)
+    bodies = [json.dumps({"ids": ids}).encode() for ids in requests]
+    peak_reset = processes.reset_peak_rss(pid)
+    barrier = threading.Barrier(count + 1)
+    answers = [None] * count
+
+    def send(index):
+        barrier.wait()
+        try:
+            status, body = http.request("POST", bench.gateway_url + "/v1/cancel", bodies[index],
+                                        {"Content-Type": "application/json"}, timeout=300)
+            answers[index] = (status, body, time.perf_counter())
+        except OSError as error:
+            answers[index] = (None, str(error).encode(), time.perf_counter())
+
+    threads = [threading.Thread(target=send, args=(i,), daemon=True) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    rss_samples = []
+    cpu_before = processes.cpu_seconds(pid)
+    barrier.wait()
+    started = time.perf_counter()
+    while any(thread.is_alive() for thread in threads):
+        rss_samples.append(processes.status_kib(pid, "VmRSS"))
+        next((t for t in threads if t.is_alive()), threads[0]).join(0.02)
+    peak = processes.status_kib(pid, "VmHWM") if peak_reset else max(rss_samples)
+    cpu = processes.cpu_seconds(pid) - cpu_before
+    ends = []
+    for index, (status, body, ended) in enumerate(answers):
+        if status != 200:
+            raise BenchError(f"burst request {index}: answered {status}: {body[:300]!r}")
+        bench.retries += plans.check_report(json.loads(body), requests[index], f"burst request {index}")
+        ends.append(ended)
+    wall = (max(ends) - started) * 1000
+    capped = plans.ideal_ms_shared(plans_of, bench.concurrency, bench.latency_ms, plans.CURL_MAX_HOST_CONNECTIONS)
+    return {"wall": wall, "ideal": ideal, "capped": capped, "cpu": cpu, "peak": peak}
+
+
+def overhead(bench, fig):
+    """Scenario 3: single-ID cancels under wrk: the fake directly, nginx proxy_pass, cancelgate."""
+    seconds, connections, threads = bench.settings["wrk"]
+    zero = bench.zero_fakes
+    nginx_proc, nginx_port = nginx.start(bench.procs, zero["port"])
+    token = zero["routes"]["upstreams"]["kubiya"]["auth"]["token"]
+    targets = [
+        ("direct", f"http://127.0.0.1:{zero['port']}", wrk.script(bench.workdir, "wrk-direct", "direct", "/kubiya", token, bench.reason)),
+        ("nginx", f"http://127.0.0.1:{nginx_port}", wrk.script(bench.workdir, "wrk-nginx", "proxy", "/kubiya", token, bench.reason)),
+        ("gateway", bench.gateway_url, wrk.script(bench.workdir, "wrk-gateway", "gateway")),
+    ]
+    # CPU of the process in the middle (none when wrk hits the fake directly) and of the fake.
+    middle = {"direct": lambda: 0.0, "nginx": lambda: processes.group_cpu_seconds(nginx_proc.pid),
+              "gateway": lambda: processes.cpu_seconds(bench.gateway.pid)}
+    fake_pid = zero["proc"].pid
+    results = {}
+    for name, url, script in targets:
+        wrk.run(url, script, 1, connections, threads, bench.procs.env, f"wrk warm-up {name}")
+        middle_before, fake_before = middle[name](), processes.cpu_seconds(fake_pid)
+        results[name] = r = wrk.run(url, script, seconds, connections, threads, bench.procs.env, f"wrk {name}")
+        r["cpu_us"] = (middle[name]() - middle_before) / r["requests"] * 1e6
+        fake_cpu = (processes.cpu_seconds(fake_pid) - fake_before) / r["requests"] * 1e6
+        fig.add(f"overhead.{name}.rps", r["rps"], "req/s", f"{r['requests']:,} single-ID cancels in {seconds} s, {connections} connections")
+        fig.add(f"overhead.{name}.p50_ms", r["p50_ms"], "ms")
+        fig.add(f"overhead.{name}.p99_ms", r["p99_ms"], "ms")
+        if name != "direct":
+            fig.add(f"overhead.{name}.cpu_us_per_request", r["cpu_us"], "us", f"{name} user+sys CPU / requests")
+        fig.add(f"overhead.{name}.fake_cpu_us_per_request", fake_cpu, "us", "the fake's CPU / requests (same work each time)")
+    bench.procs.stop(nginx_proc)
+    g, n, d = results["gateway"], results["nginx"], results["direct"]
+    fig.add("overhead.gateway_over_nginx.rps", g["rps"] / n["rps"], "ratio", "> 1 is better for cancelgate")
+    fig.add("overhead.gateway_over_nginx.p50", g["p50_ms"] / n["p50_ms"], "ratio", "< 1 is better for cancelgate")
+    fig.add("overhead.gateway_over_nginx.p99", g["p99_ms"] / n["p99_ms"], "ratio")
+    fig.add("overhead.gateway_over_nginx.cpu_per_request", g["cpu_us"] / n["cpu_us"], "ratio", "CPU each spends per request")
+    fig.add("overhead.nginx_over_direct.rps", n["rps"] / d["rps"], "ratio", "what a plain proxy costs")
+    fig.add("overhead.gateway_over_direct.rps", g["rps"] / d["rps"], "ratio")

@@ -1,0 +1,108 @@
+public import CoreMetrics
+
+/// What cancelgate counts, through the swift-metrics API into the factory it is given (the
+/// server passes a Prometheus one; tests and tools that do not care pass none and count nothing).
+/// Names follow Prometheus conventions; `help` is shown as `# HELP` on `/metrics`.
+public struct GatewayMetrics: Sendable {
+    public enum Name {
+        public static let httpRequests = "cancelgate_http_requests_total"
+        public static let requestsInFlight = "cancelgate_http_requests_in_flight"
+        public static let items = "cancelgate_items_total"
+        public static let upstreamCalls = "cancelgate_upstream_calls_total"
+        public static let upstreamCallDuration = "cancelgate_upstream_call_duration_seconds"
+        public static let upstreamRetries = "cancelgate_upstream_retries_total"
+        public static let tokenFetches = "cancelgate_c1_token_fetches_total"
+        public static let configReloads = "cancelgate_config_reloads_total"
+    }
+
+    public static let help: [String: String] = [
+        Name.httpRequests: "HTTP requests answered by cancelgate, by route template, method and status.",
+        Name.requestsInFlight: "HTTP requests being handled right now.",
+        Name.items: "Items of POST /v1/cancel reports, by upstream (none when unroutable) and outcome.",
+        Name.upstreamCalls: "HTTP attempts made to upstreams, by upstream and HTTP status (or the transport failure).",
+        Name.upstreamCallDuration: "Duration of each HTTP attempt to an upstream.",
+        Name.upstreamRetries: "Upstream attempts repeated by the retry policy.",
+        Name.tokenFetches: "C1 OAuth token fetches (first fetch and refreshes), by result.",
+        Name.configReloads: "routes.json reloads (SIGHUP or POST /admin/reload), by result.",
+    ]
+
+    /// Upper bounds of the upstream duration histogram, seconds.
+    public static let durationBuckets: [Duration] = [
+        .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
+        .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10), .seconds(30),
+    ]
+
+    private let factory: (any MetricsFactory)?
+
+    public init(factory: (any MetricsFactory)?) {
+        self.factory = factory
+    }
+
+    /// Counts nothing.
+    public static let disabled = GatewayMetrics(factory: nil)
+
+    public func httpRequest(route: String, method: String, status: Int) {
+        counter(Name.httpRequests, [("route", route), ("method", method), ("status", String(status))])?.increment()
+    }
+
+    public func requestStarted() {
+        meter(Name.requestsInFlight)?.increment()
+    }
+
+    public func requestEnded() {
+        meter(Name.requestsInFlight)?.decrement()
+    }
+
+    /// One increment per (upstream, outcome) present in a report.
+    public func items(_ report: CancelReport) {
+        guard factory != nil else { return }
+        var counts: [Pair: Int] = [:]
+        for result in report.results {
+            // An unroutable item may name an unknown upstream: never a label (unbounded values).
+            let upstream = result.outcome == .unroutable ? "none" : (result.upstream ?? "none")
+            counts[Pair(upstream: upstream, outcome: result.outcome.rawValue), default: 0] += 1
+        }
+        for (pair, count) in counts {
+            counter(Name.items, [("upstream", pair.upstream), ("outcome", pair.outcome)])?.increment(by: count)
+        }
+    }
+
+    public func upstreamCall(upstream: String, status: String, duration: Duration) {
+        counter(Name.upstreamCalls, [("upstream", upstream), ("status", status)])?.increment()
+        if let factory {
+            Timer(label: Name.upstreamCallDuration, dimensions: [("upstream", upstream)], factory: factory).recordNanoseconds(duration.nanoseconds)
+        }
+    }
+
+    public func upstreamRetry(upstream: String) {
+        counter(Name.upstreamRetries, [("upstream", upstream)])?.increment()
+    }
+
+    public func tokenFetch(upstream: String, succeeded: Bool) {
+        counter(Name.tokenFetches, [("upstream", upstream), ("result", succeeded ? "ok" : "error")])?.increment()
+    }
+
+    public func configReload(succeeded: Bool) {
+        counter(Name.configReloads, [("result", succeeded ? "ok" : "refused")])?.increment()
+    }
+
+    private struct Pair: Hashable {
+        let upstream: String
+        let outcome: String
+    }
+
+    private func counter(_ label: String, _ dimensions: [(String, String)]) -> Counter? {
+        factory.map { Counter(label: label, dimensions: dimensions, factory: $0) }
+    }
+
+    private func meter(_ label: String) -> Meter? {
+        factory.map { Meter(label: label, dimensions: [], factory: $0) }
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}

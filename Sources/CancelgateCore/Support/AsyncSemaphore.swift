@@ -1,0 +1,66 @@
+internal import Foundation
+
+/// A counting semaphore for tasks: waiters are served first come, first served, and a waiting
+/// task that is cancelled stops waiting at once (it gets no permit).
+///
+/// `@unchecked Sendable`: every stored property is read and written only under `lock` (NSLock,
+/// not Synchronization.Mutex, which ThreadSanitizer cannot see on Linux).
+final class AsyncSemaphore: @unchecked Sendable {
+    private let lock = NSLock()
+    private var permits: Int
+    private var waiters: [(id: UInt64, continuation: CheckedContinuation<Bool, Never>)] = []
+    /// Waits cancelled before they were queued (the cancellation handler can run first).
+    private var cancelledEarly: Set<UInt64> = []
+    private var nextID: UInt64 = 0
+
+    init(permits: Int) {
+        precondition(permits > 0, "a semaphore needs at least one permit")
+        self.permits = permits
+    }
+
+    /// True once a permit is held (give it back with `release()`); false if the task was
+    /// cancelled before it got one.
+    func acquire() async -> Bool {
+        let id: UInt64 = lock.withLock {
+            nextID += 1
+            return nextID
+        }
+        let acquired = await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+                let immediate: Bool? = lock.withLock {
+                    if cancelledEarly.remove(id) != nil { return false }
+                    if permits > 0 {
+                        permits -= 1
+                        return true
+                    }
+                    waiters.append((id, continuation))
+                    return nil
+                }
+                if let immediate { continuation.resume(returning: immediate) }
+            }
+        } onCancel: {
+            let waiter: CheckedContinuation<Bool, Never>? = lock.withLock {
+                if let index = waiters.firstIndex(where: { $0.id == id }) {
+                    return waiters.remove(at: index).continuation
+                }
+                cancelledEarly.insert(id)
+                return nil
+            }
+            waiter?.resume(returning: false)
+        }
+        // A cancellation that came after the permit was granted left its mark: clear it.
+        _ = lock.withLock { cancelledEarly.remove(id) }
+        return acquired
+    }
+
+    func release() {
+        let next: CheckedContinuation<Bool, Never>? = lock.withLock {
+            guard !waiters.isEmpty else {
+                permits += 1
+                return nil
+            }
+            return waiters.removeFirst().continuation
+        }
+        next?.resume(returning: true)
+    }
+}

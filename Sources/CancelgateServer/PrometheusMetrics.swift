@@ -1,0 +1,97 @@
+public import CancelgateCore
+public import CoreMetrics
+internal import Foundation
+public import Hummingbird
+public import Prometheus
+
+/// The Prometheus side of `GatewayMetrics`: one registry per application (so two gateways in one
+/// process never mix their counts) and a swift-metrics factory over it that gives each
+/// cancelgate metric its `# HELP` line. The text format is swift-prometheus's own.
+public struct PrometheusMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    public let metrics: GatewayMetrics
+
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+        self.metrics = GatewayMetrics(factory: DescribedMetricsFactory(registry: registry))
+    }
+
+    /// `GET /metrics`.
+    func response() -> Response {
+        Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+    }
+}
+
+/// `PrometheusMetricsFactory` registers metrics without help text; this one names each with the
+/// help of `GatewayMetrics.help` and uses `GatewayMetrics.durationBuckets` for timers.
+struct DescribedMetricsFactory: MetricsFactory {
+    let registry: PrometheusCollectorRegistry
+    private let plain: PrometheusMetricsFactory
+
+    init(registry: PrometheusCollectorRegistry) {
+        self.registry = registry
+        self.plain = PrometheusMetricsFactory(registry: registry)
+    }
+
+    private func descriptor(_ label: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: label, unitName: "", helpText: GatewayMetrics.help[label] ?? "")
+    }
+
+    func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
+        registry.makeCounter(descriptor: descriptor(label), labels: dimensions)
+    }
+
+    func makeFloatingPointCounter(label: String, dimensions: [(String, String)]) -> any FloatingPointCounterHandler {
+        registry.makeCounter(descriptor: descriptor(label), labels: dimensions)
+    }
+
+    func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
+        aggregate
+            ? registry.makeValueHistogram(descriptor: descriptor(label), labels: dimensions, buckets: plain.defaultValueHistogramBuckets)
+            : registry.makeGauge(descriptor: descriptor(label), labels: dimensions)
+    }
+
+    func makeMeter(label: String, dimensions: [(String, String)]) -> any MeterHandler {
+        registry.makeGauge(descriptor: descriptor(label), labels: dimensions)
+    }
+
+    func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
+        registry.makeDurationHistogram(descriptor: descriptor(label), labels: dimensions, buckets: GatewayMetrics.durationBuckets)
+    }
+
+    func destroyCounter(_ handler: any CounterHandler) { plain.destroyCounter(handler) }
+    func destroyFloatingPointCounter(_ handler: any FloatingPointCounterHandler) { plain.destroyFloatingPointCounter(handler) }
+    func destroyRecorder(_ handler: any RecorderHandler) { plain.destroyRecorder(handler) }
+    func destroyMeter(_ handler: any MeterHandler) { plain.destroyMeter(handler) }
+    func destroyTimer(_ handler: any TimerHandler) { plain.destroyTimer(handler) }
+}
+
+/// Counts every answered request by route template, method and status, and the requests in
+/// flight. Outermost, so problem answers (401, 404, 422…) are counted with their real status.
+struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
+    let metrics: GatewayMetrics
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        metrics.requestStarted()
+        defer { metrics.requestEnded() }
+        do {
+            let response = try await next(request, context)
+            metrics.httpRequest(route: context.endpointPath ?? "unmatched", method: Self.method(request), status: response.status.code)
+            return response
+        } catch {
+            let status = (error as? any HTTPResponseError)?.status.code ?? 500
+            metrics.httpRequest(route: context.endpointPath ?? "unmatched", method: Self.method(request), status: status)
+            throw error
+        }
+    }
+
+    /// A caller may send any method token: only the standard ones become label values.
+    static func method(_ request: Request) -> String {
+        switch request.method {
+        case .get, .head, .post, .put, .delete, .patch, .options: request.method.rawValue
+        default: "other"
+        }
+    }
+}

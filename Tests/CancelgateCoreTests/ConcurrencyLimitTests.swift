@@ -1,0 +1,84 @@
+import CurlClient
+import Foundation
+import Logging
+import Testing
+
+@testable import CancelgateCore
+
+/// `concurrency` is a limit per upstream for the whole gateway, not per request: concurrent
+/// requests share it, a waiting call gives up at its deadline, and a cancelled one stops waiting.
+@Suite struct ConcurrencyLimitTests {
+    /// Answers 200 after a short pause and remembers the most calls it ever had at once.
+    final class GaugedTransport: HTTPTransport, @unchecked Sendable {
+        private let lock = NSLock()
+        private var inFlight = 0
+        private(set) var peak = 0
+        private(set) var calls = 0
+        let pause: Duration
+
+        init(pause: Duration = .milliseconds(20)) { self.pause = pause }
+
+        var snapshot: (peak: Int, calls: Int) { lock.withLock { (peak, calls) } }
+
+        func execute(_ request: CurlRequest) async throws(CurlError) -> CurlResponse {
+            lock.withLock {
+                inFlight += 1
+                calls += 1
+                peak = max(peak, inFlight)
+            }
+            try? await Task.sleep(for: pause)
+            lock.withLock { inFlight -= 1 }
+            return CurlResponse(status: 200, body: Data(#"{"status": "CANCELED"}"#.utf8))
+        }
+    }
+
+    static func config(concurrency: Int, timeoutMs: Int = 10_000) -> RoutesConfig {
+        var meibel = UpstreamConfig(name: "meibel", provider: .meibel, baseURL: "http://127.0.0.1:9")
+        meibel.concurrency = concurrency
+        var config = RoutesConfig(upstreams: [meibel])
+        config.server.requestTimeoutMs = timeoutMs
+        return config
+    }
+
+    static func request(_ count: Int) -> CancelRequest {
+        CancelRequest(requestID: UUID().uuidString, reason: "test", entries: (0..<count).map { CancelEntry(id: "bex_\($0)_\(UUID().uuidString.prefix(8))", upstream: "meibel") })
+    }
+
+    @Test func concurrentRequestsShareTheUpstreamsLimit() async throws {
+        let transport = GaugedTransport()
+        let service = CancelService(config: Self.config(concurrency: 3), transport: transport)
+        let reports = await withTaskGroup(of: CancelReport.self) { group in
+            for _ in 0..<4 { group.addTask { await service.cancel(Self.request(6), logger: Logger(label: "test")) } }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(reports.allSatisfy { $0.summary.succeeded == 6 })
+        let seen = transport.snapshot
+        #expect(seen.calls == 24)
+        #expect(seen.peak == 3, "4 requests × 6 Meibel calls never had more than `concurrency` in flight")
+    }
+
+    @Test func aCallStillQueuedAtTheDeadlineIsNotSent() async throws {
+        // One slot, calls of 400 ms, a 1 s deadline: some calls never get the slot.
+        let transport = GaugedTransport(pause: .milliseconds(400))
+        let service = CancelService(config: Self.config(concurrency: 1, timeoutMs: 1_000), transport: transport)
+        let report = await service.cancel(Self.request(6), logger: Logger(label: "test"))
+        report.results.forEach { #expect($0.outcome == .cancelled || $0.error?.code == .deadlineExceeded) }
+        let unsent = report.results.filter { $0.outcome != .cancelled }
+        #expect(!unsent.isEmpty)
+        // Sent: the cancelled ones and at most the one in flight when the deadline came.
+        #expect(transport.snapshot.calls <= report.summary.succeeded + 1)
+        #expect(unsent.allSatisfy { $0.retryable })
+        #expect(transport.snapshot.peak == 1)
+    }
+
+    @Test func aCancelledWaiterLeavesWithoutAPermit() async throws {
+        let semaphore = AsyncSemaphore(permits: 1)
+        #expect(await semaphore.acquire())
+        let waiter = Task { await semaphore.acquire() }
+        waiter.cancel()
+        #expect(await waiter.value == false)
+        semaphore.release()
+        // The permit went back to the pool, not to the cancelled waiter.
+        #expect(await semaphore.acquire())
+    }
+}
