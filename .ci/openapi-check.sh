@@ -3,13 +3,15 @@
 #  1. the test suite runs with CANCELGATE_RECORD_RESPONSES and every answer it got from the
 #     gateway is validated against the document (.ci/validate-responses.py, openapi-core);
 #  2. schemathesis fuzzes a live gateway (fakes behind it) from the document it serves: no 5xx,
-#     and every answer's status, media type, headers and body must be the documented ones.
-# Assumes the debug build with tests is there (swift build --build-tests). About 2 minutes.
+#     and every answer's status, media type, headers and body must be the documented ones; once
+#     without caller authentication, once with a (non-admin) client, where requests without its
+#     token must be refused.
+# Assumes the debug build with tests is there (swift build --build-tests). About 1.5 minutes.
 # SCHEMATHESIS_MAX_EXAMPLES (default 300) bounds the generated cases per operation and phase.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-python3 -m pip install --quiet --disable-pip-version-check 'schemathesis>=4,<5' 'openapi-core>=0.19' >/dev/null
+python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore 'schemathesis>=4,<5' 'openapi-core>=0.19' >/dev/null
 
 work="$(mktemp -d)"
 pids=()
@@ -48,30 +50,59 @@ for _ in $(seq 1 300); do
 done
 [ -s "$routes" ] || fail "cancelgate fakes did not write $routes"
 
-port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-.build/debug/cancelgate serve --config "$routes" --host 127.0.0.1 --port "$port" --log-level warning >"$work/gateway.log" 2>&1 &
-pids+=("$!")
-base="http://127.0.0.1:$port"
-for _ in $(seq 1 300); do
-    curl -fsS --max-time 1 "$base/readyz" >/dev/null 2>&1 && break
-    kill -0 "${pids[1]}" 2>/dev/null || fail "cancelgate serve exited"
-    sleep 0.1
-done
-curl -fsS --max-time 1 "$base/readyz" >/dev/null || fail "the gateway never became ready"
+checks=not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance
 
-# With `clients` in the generated routes.json, call as its first client (the token is not printed).
-auth=()
-token="$(python3 -c 'import json, sys; c = json.load(open(sys.argv[1])).get("clients") or []; print(c[0]["token"] if c else "")' "$routes")"
-[ -n "$token" ] && auth=(--header "Authorization: Bearer $token")
+# fuzz ROUTES [TOKEN]: serve ROUTES on a free loopback port, run schemathesis against the document
+# it serves (as the client of TOKEN, if given; the token is not printed), stop the gateway.
+fuzz() {
+    local routes="$1" token="${2:-}" port base pid
+    port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+    base="http://127.0.0.1:$port"
+    .build/debug/cancelgate serve --config "$routes" --host 127.0.0.1 --port "$port" --log-level warning >"$work/gateway.log" 2>&1 &
+    pid="$!"
+    pids+=("$pid")
+    for _ in $(seq 1 300); do
+        curl -fsS --max-time 1 "$base/readyz" >/dev/null 2>&1 && break
+        kill -0 "$pid" 2>/dev/null || fail "cancelgate serve exited"
+        sleep 0.1
+    done
+    curl -fsS --max-time 1 "$base/readyz" >/dev/null || fail "the gateway never became ready"
+    local auth=() extra=""
+    if [ -n "$token" ]; then
+        auth=(--header "Authorization: Bearer $token")
+        extra=",ignored_auth"  # sends some requests without the token: they must be refused (401)
+    fi
+    schemathesis run "$base/openapi.json" "${auth[@]}" \
+        --checks "$checks$extra" \
+        --phases examples,coverage,fuzzing \
+        --max-examples "${SCHEMATHESIS_MAX_EXAMPLES:-300}" \
+        --workers 2 \
+        --request-timeout 20 \
+        --output-sanitize true ||
+        fail "schemathesis found answers that break openapi.json (see above)"
+    # Still ours and alive: a gateway that failed to bind would have left another server answering.
+    if ! kill -0 "$pid" 2>/dev/null || ! curl -fsS --max-time 1 "$base/healthz" >/dev/null; then
+        fail "the gateway did not survive the run"
+    fi
+    kill "$pid"
+    wait "$pid" 2>/dev/null || true
+    pids=("${pids[0]}")  # only the fakes are left to stop
+}
 
-schemathesis run "$base/openapi.json" "${auth[@]}" \
-    --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance \
-    --phases examples,coverage,fuzzing \
-    --max-examples "${SCHEMATHESIS_MAX_EXAMPLES:-300}" \
-    --workers 2 \
-    --request-timeout 20 \
-    --output-sanitize true ||
-    fail "schemathesis found answers that break openapi.json (see above)"
+first_token() {
+    python3 -c 'import json, sys; c = json.load(open(sys.argv[1])).get("clients") or []; print(c[0]["token"] if c else "")' "$1"
+}
 
-curl -fsS --max-time 1 "$base/healthz" >/dev/null || fail "the gateway did not survive the run"
-echo "ok: openapi.json matches the test suite's answers and a schemathesis run"
+echo "-- as the generated routes.json says (no clients: callers not authenticated)"
+fuzz "$routes" "$(first_token "$routes")"
+
+echo "-- callers authenticated: the same routes plus one client that is not admin"
+python3 - "$routes" "$work/routes-clients.json" <<'PY'
+import json, secrets, sys
+routes = json.load(open(sys.argv[1]))
+routes["clients"] = [{"name": "fuzzer", "token": secrets.token_hex(16), "upstreams": ["kubiya", "skyvern"]}]
+json.dump(routes, open(sys.argv[2], "w"))
+PY
+fuzz "$work/routes-clients.json" "$(first_token "$work/routes-clients.json")"
+
+echo "ok: openapi.json matches the test suite's answers and two schemathesis runs"

@@ -18,21 +18,19 @@ def ideal_ms(plan, concurrency, latency_ms):
     return max(math.ceil(n / concurrency[upstream]) * latency_ms for upstream, n in calls.items())
 
 
-# Sources/CurlClient/CurlClientConfiguration.swift: maxConnectionsPerHost (CURLMOPT_MAX_HOST_CONNECTIONS),
-# shared by every request the gateway serves. Only used to explain the burst figure.
+# Sources/CurlClient/CurlClientConfiguration.swift: maxConnectionsPerHost (CURLMOPT_MAX_HOST_CONNECTIONS).
+# Each upstream is its own host here, so this only matters for a concurrency above it.
 CURL_MAX_HOST_CONNECTIONS = 64
 
 
-def ideal_ms_shared(plans, concurrency, latency_ms, host_cap):
-    """The ideal of several concurrent requests when each upstream host accepts at most `host_cap`
-    connections at once: per upstream, ceil(all calls / min(requests × concurrency, cap)) × latency."""
+def ideal_ms_shared(plans, concurrency, latency_ms):
+    """The ideal of several concurrent requests: `concurrency` is gateway-wide per upstream
+    (Dispatch/ConcurrencyLimitLayer.swift), so their calls share each upstream's slots:
+    max over upstreams of ceil(all calls / min(concurrency, host cap)) × latency."""
     total = collections.Counter()
-    requests = collections.Counter()
     for plan in plans:
-        for upstream, n in calls_per_upstream(plan).items():
-            total[upstream] += n
-            requests[upstream] += 1
-    return max(math.ceil(n / min(requests[u] * concurrency[u], host_cap)) * latency_ms for u, n in total.items())
+        total.update(calls_per_upstream(plan))
+    return max(math.ceil(n / min(concurrency[u], CURL_MAX_HOST_CONNECTIONS)) * latency_ms for u, n in total.items())
 
 
 def check_report(report, ids, what):

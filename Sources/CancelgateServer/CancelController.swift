@@ -93,7 +93,7 @@ struct CancelController: Sendable {
             errors.append(.init(pointer: "", message: "header Idempotency-Key must be 1 to \(maxIdempotencyKeyLength) characters"))
         }
         let given = request.headers[.requestID]
-        if let given, given.isEmpty || given.count > maxRequestIDLength || !given.unicodeScalars.allSatisfy({ $0.value >= 0x21 && $0.value < 0x7F }) {
+        if let given, !ProblemMiddleware<GatewayContext>.isValidRequestID(given) {
             errors.append(.init(pointer: "", message: "header X-Request-ID must be 1 to \(maxRequestIDLength) visible ASCII characters"))
         }
         guard errors.isEmpty else { throw .invalid(errors) }

@@ -2,6 +2,7 @@ import CancelgateCore
 import CancelgateFakes
 import Foundation
 import HummingbirdTesting
+import InMemoryLogging
 import HTTPTypes
 import Logging
 import NIOCore
@@ -96,6 +97,22 @@ import Testing
             report.checkShape(expectedCount: 2)
             #expect(report.results[0].outcome == .invalid)
             #expect(report.results[1].outcome == .unroutable)
+        }
+    }
+
+    /// A refused request still carries the caller's X-Request-ID back, and its log line has it,
+    /// so the caller and the operator can find each other.
+    @Test func problemsEchoTheCallersRequestID() async throws {
+        try await GatewayHarness.run { h in
+            let requestID = HTTPField.Name("X-Request-ID")!
+            let refused = try await h.post(#"{"ids": []}"#, headers: [requestID: "deploy-42"])
+            _ = try Self.problem(refused, status: 422)
+            #expect(refused.headers[requestID] == "deploy-42")
+            #expect(h.logs.entries.contains { "\($0.message)" == "request refused" && $0.metadata["request.id"] == "deploy-42" })
+            // An X-Request-ID that breaks the rules is not echoed (it is itself the problem).
+            let bad = try await h.post(#"{"ids": ["x"]}"#, headers: [requestID: "has spaces"])
+            _ = try Self.problem(bad, status: 422)
+            #expect(bad.headers[requestID] == nil)
         }
     }
 }
