@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The real binary, as an operator runs it: `cancelgate serve` with fakes behind it, JSON logs,
 # a scrape of /metrics checked by promtool, and SIGHUP reloads (a valid file applies, an invalid
-# one is refused and the old configuration stays). Needs .build/debug/cancelgate, curl, jq, promtool.
+# one is refused and the old configuration stays), and `cancelgate cancel` against it. Needs .build/debug/cancelgate, curl, jq, promtool.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=.build/debug/cancelgate
@@ -38,6 +38,17 @@ grep -q 'cancelgate_items_total{upstream="none",outcome="unroutable"} 1' "$work/
 echo "-- JSON logs: the request's line, found by its request ID"
 poll "the request's log line" grep -q '"request.id":"smoke-1"' "$work/serve.log"
 grep '"request.id":"smoke-1"' "$work/serve.log" | jq -e 'select(.message == "cancel request finished") | .["item.count"] == "5"' >/dev/null
+
+echo "-- cancelgate cancel against it: piped IDs, CSV, exit statuses"
+printf '# smoke\ntsk_2001\nbex_2002   # meibel\n2003\n' | "$bin" cancel --server "$base" --csv >"$work/cancel.csv"
+test "$(wc -l <"$work/cancel.csv")" -eq 4
+grep -q 'bex_2002' "$work/cancel.csv"
+status=0; "$bin" cancel --server "$base" unknown-2004 >/dev/null || status=$?
+test "$status" -eq 1   # an unroutable item
+status=0; "$bin" cancel --server "$base" --bogus 2>/dev/null || status=$?
+test "$status" -eq 2   # a usage error
+status=0; "$bin" cancel --server http://127.0.0.1:1 tsk_1 2>/dev/null || status=$?
+test "$status" -eq 2   # a connection error
 
 echo "-- SIGHUP with a valid file: applies"
 jq '.upstreams.meibel.concurrency = 3' "$work/routes.json" >"$work/next.json" && mv "$work/next.json" "$work/routes.json"

@@ -10,6 +10,26 @@ struct Cancelgate: AsyncParsableCommand {
         abstract: "One HTTP endpoint that cancels runs across Kubiya, Skyvern, Meibel and C1.",
         subcommands: [Serve.self, Check.self, Demo.self, Fakes.self, Cancel.self],
         defaultSubcommand: Serve.self)
+
+    /// argument-parser's own `main`, except that `cancelgate cancel` promises exit status 2 for
+    /// every usage error, where argument-parser exits 64 (EX_USAGE) for the ones it finds.
+    static func main() async {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        do {
+            var command = try parseAsRoot(arguments)
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if arguments.first == "cancel", exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                exit(withError: ExitCode(2))
+            }
+            exit(withError: error)
+        }
+    }
 }
 
 /// Flags every serving command shares.
