@@ -1,4 +1,4 @@
-public import Foundation
+internal import Foundation
 
 /// How far a run has come, reported after each answered chunk.
 public struct CancelProgress: Sendable, Equatable {

@@ -1,5 +1,5 @@
 public import CurlClient
-public import Foundation
+internal import Foundation
 public import Logging
 
 /// The two calls `cancelgate cancel` makes, over the project's `CurlClient`. Every failure comes

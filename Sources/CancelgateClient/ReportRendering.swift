@@ -1,4 +1,4 @@
-public import Foundation
+internal import Foundation
 
 /// The merged report for people (a table), for programs (JSON) and for spreadsheets (CSV).
 extension MergedReport {

@@ -1,6 +1,6 @@
 internal import CancelgateCore
 internal import Foundation
-public import Hummingbird
+internal import Hummingbird
 internal import Logging
 
 /// `POST /admin/reload`: re-read routes.json, as SIGHUP does. Only for a client marked `admin`

@@ -1,6 +1,6 @@
 internal import CancelgateCore
 internal import Foundation
-public import Hummingbird
+internal import Hummingbird
 internal import HTTPTypes
 internal import Logging
 

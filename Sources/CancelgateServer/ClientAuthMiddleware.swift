@@ -1,5 +1,5 @@
 internal import CancelgateCore
-public import Hummingbird
+internal import Hummingbird
 internal import Logging
 
 /// `clients` in routes.json: every `/v1` and `/admin` call needs `Authorization: Bearer <token>`

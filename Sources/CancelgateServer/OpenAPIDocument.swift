@@ -1,5 +1,5 @@
 internal import Foundation
-public import Hummingbird
+internal import Hummingbird
 
 /// `GET /openapi.json`: the OpenAPI 3.1 document of cancelgate's own API. It is a resource of this
 /// module (`Resources/openapi.json`, SwiftPM's bundle `cancelgate_CancelgateServer.resources`,

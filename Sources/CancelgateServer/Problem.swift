@@ -1,4 +1,4 @@
-public import Foundation
+internal import Foundation
 public import Hummingbird
 
 /// A request-level error (RFC 9457 `application/problem+json`). The only type that writes one.

@@ -1,7 +1,7 @@
 public import CancelgateCore
-public import CoreMetrics
+internal import CoreMetrics
 internal import Foundation
-public import Hummingbird
+internal import Hummingbird
 public import Prometheus
 
 /// The Prometheus side of `GatewayMetrics`: one registry per application (so two gateways in one

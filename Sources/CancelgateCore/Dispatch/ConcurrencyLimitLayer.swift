@@ -1,4 +1,4 @@
-public import CurlClient
+internal import CurlClient
 
 /// `upstreams.NAME.concurrency`: at most that many attempts in flight to one upstream, across
 /// every request this configuration serves (the Dispatcher's own per-request limit alone would

@@ -1,6 +1,6 @@
-public import CurlClient
+internal import CurlClient
 public import Foundation
-public import Logging
+internal import Logging
 
 /// Turns one-attempt sends into whole upstream calls: up to `retry.max_attempts` attempts, waits
 /// chosen by `RetryPolicy`, every attempt bounded by the request's deadline. A thin wrapper around

@@ -1,4 +1,4 @@
-public import Foundation
+internal import Foundation
 
 /// One provider's translation: from requested IDs to upstream calls, and from upstream answers
 /// back to one `Resolution` per ID. Adapters are pure translators plus, where the provider needs
