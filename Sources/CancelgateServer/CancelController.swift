@@ -93,11 +93,16 @@ struct CancelController: Sendable {
             errors.append(.init(pointer: "", message: "header Idempotency-Key must be 1 to \(maxIdempotencyKeyLength) characters"))
         }
         let given = request.headers[.requestID]
-        if let given, !ProblemMiddleware<GatewayContext>.isValidRequestID(given) {
+        if let given, !isValidRequestID(given) {
             errors.append(.init(pointer: "", message: "header X-Request-ID must be 1 to \(maxRequestIDLength) visible ASCII characters"))
         }
         guard errors.isEmpty else { throw .invalid(errors) }
         return given ?? UUID().uuidString.lowercased()
+    }
+
+    /// 1 to `maxRequestIDLength` visible ASCII characters (CONTRACT §3's `X-Request-ID`).
+    static func isValidRequestID(_ value: String) -> Bool {
+        !value.isEmpty && value.count <= maxRequestIDLength && value.unicodeScalars.allSatisfy { $0.value >= 0x21 && $0.value < 0x7F }
     }
 }
 

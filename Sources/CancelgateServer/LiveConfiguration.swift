@@ -5,12 +5,11 @@ public import Logging
 /// The configuration in force and what is built from it. A reload builds a new one; a request
 /// holds the one it started with until it ends, so in-flight requests never see a mix.
 public struct GatewayRuntime: Sendable {
-    public let config: RoutesConfig
     public let service: CancelService
     let authenticator: ClientAuthenticator
+    public var config: RoutesConfig { service.config }
 
     init(service: CancelService) {
-        self.config = service.config
         self.service = service
         self.authenticator = ClientAuthenticator(clients: service.config.clients)
     }

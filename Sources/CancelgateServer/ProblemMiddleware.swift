@@ -18,18 +18,13 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 "problem.type": "\(problem.type)",
             ]
             // The caller's own X-Request-ID, so a refused request can be found in the logs.
-            if let requestID = request.headers[.requestID], Self.isValidRequestID(requestID) {
+            if let requestID = request.headers[.requestID], CancelController.isValidRequestID(requestID) {
                 problem.headers[.requestID] = requestID
                 metadata["request.id"] = "\(requestID)"
             }
             context.logger.info("request refused", metadata: metadata)
             throw problem
         }
-    }
-
-    /// 1 to 200 visible ASCII characters (CONTRACT §3's `X-Request-ID`).
-    static func isValidRequestID(_ value: String) -> Bool {
-        !value.isEmpty && value.count <= 200 && value.unicodeScalars.allSatisfy { $0.value >= 0x21 && $0.value < 0x7F }
     }
 
     static func problem(for error: any Error, context: Context) -> Problem {

@@ -123,7 +123,7 @@ struct ConfigReader {
 
     // MARK: Numbers
 
-    /// The integer at `key`: `defaultValue` when absent, nil after reporting a wrong type or range.
+    /// The boolean at `key`: `defaultValue` when absent, nil after reporting a wrong type.
     mutating func bool(_ object: ConfigObject, _ key: String, default defaultValue: Bool) -> Bool? {
         guard let value = object[key] else { return defaultValue }
         guard case .bool(let flag) = value else {
@@ -133,6 +133,7 @@ struct ConfigReader {
         return flag
     }
 
+    /// The integer at `key`: `defaultValue` when absent, nil after reporting a wrong type or range.
     mutating func int(_ object: ConfigObject, _ key: String, in range: ClosedRange<Int>, default defaultValue: Int) -> Int? {
         guard let value = object[key] else { return defaultValue }
         guard case .number = value else {

@@ -99,10 +99,3 @@ public struct GatewayMetrics: Sendable {
         factory.map { Meter(label: label, dimensions: [], factory: $0) }
     }
 }
-
-extension Duration {
-    var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-    }
-}
