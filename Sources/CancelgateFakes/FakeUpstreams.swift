@@ -32,6 +32,7 @@ public struct FakeUpstreams: Sendable {
 
     public func buildRouter() -> Router<FakeRequestContext> {
         let router = Router(context: FakeRequestContext.self)
+        router.add(middleware: FakeRouteMissMiddleware())
         addKubiyaRoutes(to: router)
         addSkyvernRoutes(to: router)
         addMeibelRoutes(to: router)

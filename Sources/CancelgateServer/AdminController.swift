@@ -26,7 +26,7 @@ struct AdminController: Sendable {
         guard context.isAdmin else {
             throw Problem(.forbidden, type: "forbidden", title: "Forbidden", detail: "Only a client marked admin may reload the configuration.")
         }
-        switch live.reload(logger: context.logger) {
+        switch await live.reload(logger: context.logger) {
         case .reloaded(let config, let restart):
             return Reloaded(
                 status: "reloaded", upstreams: config.upstreams.count, routes: config.routes.count, clients: config.clients.count,

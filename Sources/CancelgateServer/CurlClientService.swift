@@ -13,6 +13,6 @@ public struct CurlClientService: Service {
 
     public func run() async throws {
         try? await gracefulShutdown()
-        client.shutdown()
+        await client.shutdown()
     }
 }

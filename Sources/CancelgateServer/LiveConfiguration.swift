@@ -50,7 +50,12 @@ public final class LiveConfiguration: @unchecked Sendable {
     public init(
         config: RoutesConfig, transport: any HTTPTransport, metrics: GatewayMetrics = .disabled, source: ConfigSource? = nil
     ) {
-        let makeService: @Sendable (RoutesConfig) -> CancelService = { CancelService(config: $0, transport: transport, metrics: metrics) }
+        // One registry for the gateway's life: a reload keeps each upstream's slots, rate gate and
+        // C1 token cache (UpstreamRegistry says when a changed upstream gets new ones).
+        let registry = UpstreamRegistry()
+        let makeService: @Sendable (RoutesConfig) -> CancelService = {
+            CancelService(config: $0, transport: transport, metrics: metrics, registry: registry)
+        }
         self.makeService = makeService
         self.runtime = GatewayRuntime(service: makeService(config))
         self.source = source
@@ -62,9 +67,17 @@ public final class LiveConfiguration: @unchecked Sendable {
         lock.withLock { runtime }
     }
 
-    /// Re-reads the source file; logs and counts the result.
+    /// Re-reads the source file; logs and counts the result. The file is read (it may be on a slow
+    /// or stuck volume) and the lock awaited on a thread of their own, never on one of Swift's
+    /// cooperative threads.
     @discardableResult
-    public func reload(logger: Logger) -> ReloadOutcome {
+    public func reload(logger: Logger) async -> ReloadOutcome {
+        await withCheckedContinuation { (continuation: CheckedContinuation<ReloadOutcome, Never>) in
+            Thread { continuation.resume(returning: self.reloadBlocking(logger: logger)) }.start()
+        }
+    }
+
+    private func reloadBlocking(logger: Logger) -> ReloadOutcome {
         guard let source else { return .noSource }
         return reloadLock.withLock {
             let config: RoutesConfig

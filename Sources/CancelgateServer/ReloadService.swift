@@ -17,7 +17,7 @@ public struct ReloadService<Signals: AsyncSequence & Sendable>: Service where Si
 
     public func run() async throws {
         for try await _ in signals.cancelOnGracefulShutdown() {
-            live.reload(logger: logger)
+            await live.reload(logger: logger)
         }
     }
 }

@@ -1,4 +1,5 @@
 internal import CCurl
+internal import Foundation
 
 /// The process's HTTP client: one curl multi handle driven by one thread, shared by every caller.
 ///
@@ -36,6 +37,19 @@ public final class CurlClient: Sendable {
     /// call, and joins the driver thread. Idempotent; `deinit` does the same.
     public func shutdown() {
         driver.shutdown()
+    }
+
+    /// `shutdown()` for async callers: the wait for the driver thread (which can last as long as
+    /// curl takes to abandon its transfers) runs on a thread of its own, never on one of Swift's
+    /// few cooperative threads.
+    public func shutdown() async {
+        let driver = self.driver
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            Thread {
+                driver.shutdown()
+                continuation.resume()
+            }.start()
+        }
     }
 }
 

@@ -1,4 +1,4 @@
-import CurlClient
+@testable import CurlClient
 import Foundation
 import Testing
 
@@ -11,8 +11,10 @@ import Testing
     }
 
     static func failure(_ kind: CurlError.Kind) -> CallResult {
-        .failure(CurlError(kind: kind, call: "transfer", requestSent: true, message: "test"))
+        .failure(.transport(CurlError(kind: kind, call: "transfer", requestSent: true, message: "test")))
     }
+
+    static let site = CallSite(upstream: "up", path: "/called/path")
 
     @Test(arguments: [
         (#"Execution not found"#, Outcome.notFound, false),
@@ -40,7 +42,7 @@ import Testing
              {"execution_id":"\(b)","success":false,"workflow_id":null,"error":"Execution not found","terminated_at":null},
              {"execution_id":"\(a)","success":true,"workflow_id":"agent-execution-\(a)","error":null,"terminated_at":"2026-11-23T16:20:08.512406Z"}]}
             """
-        let result = KubiyaBatchAdapter.interpret(chunk: [a, b, c], result: Self.answer(200, body))
+        let result = KubiyaBatchAdapter.interpret(chunk: [a, b, c], result: Self.answer(200, body), site: Self.site)
         #expect(result[a]?.outcome == .cancelled)
         #expect(result[a]?.cancelledAt == "2026-11-23T16:20:08.512406Z")
         #expect(result[b]?.outcome == .notFound)
@@ -56,7 +58,7 @@ import Testing
         (200, .failed, .badResponse, false),
     ])
     func kubiyaBatchWholeCallAnswers(status: Int, outcome: Outcome, code: ErrorCode, retryable: Bool) {
-        let result = KubiyaBatchAdapter.interpret(chunk: ["x", "y"], result: Self.answer(status, "<html>not json</html>"))
+        let result = KubiyaBatchAdapter.interpret(chunk: ["x", "y"], result: Self.answer(status, "<html>not json</html>"), site: Self.site)
         for id in ["x", "y"] {
             #expect(result[id]?.outcome == outcome)
             #expect(result[id]?.error?.code == code)
@@ -66,12 +68,12 @@ import Testing
 
     @Test func skyvernListsInAnyOrder() {
         let body = #"{"cancelled":["tsk_3","tsk_1"],"failed":["tsk_2"]}"#
-        let result = SkyvernAdapter.interpret(chunk: ["tsk_1", "tsk_2", "tsk_3", "tsk_4"], result: Self.answer(200, body))
+        let result = SkyvernAdapter.interpret(chunk: ["tsk_1", "tsk_2", "tsk_3", "tsk_4"], result: Self.answer(200, body), site: Self.site)
         #expect(result["tsk_1"]?.outcome == .cancelled)
         #expect(result["tsk_3"]?.outcome == .cancelled)
         #expect(result["tsk_2"] == nil, "a failed ID is asked again")
         #expect(result["tsk_4"]?.error?.code == .notReported)
-        #expect(SkyvernAdapter.interpret(chunk: ["tsk_1"], result: Self.answer(403, #"{"detail":"Invalid credentials"}"#))["tsk_1"]?.error?.code == .upstreamAuthFailed)
+        #expect(SkyvernAdapter.interpret(chunk: ["tsk_1"], result: Self.answer(403, #"{"detail":"Invalid credentials"}"#), site: Self.site)["tsk_1"]?.error?.code == .upstreamAuthFailed)
     }
 
     @Test(arguments: [
@@ -81,7 +83,7 @@ import Testing
         (500, #"{"error":"Unexpected error: webhook"}"#, .failed),
     ])
     func skyvernSingleFollowUp(status: Int, body: String, outcome: Outcome) {
-        #expect(SkyvernAdapter.interpretSingle(Self.answer(status, body)).outcome == outcome)
+        #expect(SkyvernAdapter.interpretSingle(Self.answer(status, body), site: Self.site).outcome == outcome)
     }
 
     /// After an attempt that may have reached the upstream, "already cancelled" is this request's work.
@@ -94,7 +96,7 @@ import Testing
     ])
     func kubiyaInDoubt(text: String, inDoubt: Bool, outcome: Outcome) {
         #expect(Kubiya.resolution(forError: text, status: 200, inDoubt: inDoubt).outcome == outcome)
-        let single = KubiyaSingleAdapter.interpret(Self.answer(400, #"{"detail":"\#(text)"}"#), inDoubt: inDoubt)
+        let single = KubiyaSingleAdapter.interpret(Self.answer(400, #"{"detail":"\#(text)"}"#), inDoubt: inDoubt, site: Self.site)
         #expect(single.outcome == (text.hasPrefix("Cannot") ? outcome : .failed))
     }
 
@@ -108,7 +110,7 @@ import Testing
     ])
     func skyvernFollowUpInDoubt(detail: String, inDoubt: Bool, outcome: Outcome) {
         let body = #"{"detail":"Invalid task status \#(detail)"}"#
-        #expect(SkyvernAdapter.interpretSingle(Self.answer(400, body), inDoubt: inDoubt).outcome == outcome)
+        #expect(SkyvernAdapter.interpretSingle(Self.answer(400, body), inDoubt: inDoubt, site: Self.site).outcome == outcome)
     }
 
     @Test(arguments: [
@@ -117,17 +119,17 @@ import Testing
     ])
     func meibelStatus(status: String, outcome: Outcome) {
         let body = #"{"id":"bex_1","batch_definition_id":"d","customer_id":"c","project_id":"p","start_time":"2026-11-23T10:00:00Z","status":"\#(status)"}"#
-        #expect(MeibelAdapter.interpret(Self.answer(200, body)).outcome == outcome)
+        #expect(MeibelAdapter.interpret(Self.answer(200, body), site: Self.site).outcome == outcome)
     }
 
     @Test func meibelAndC1Statuses() {
-        #expect(MeibelAdapter.interpret(Self.answer(404, #"{"detail":"Execution not found"}"#)).outcome == .notFound)
-        #expect(MeibelAdapter.interpret(Self.answer(422, #"{"detail":[]}"#)).outcome == .invalid)
-        #expect(MeibelAdapter.interpret(Self.answer(200, "{}")).error?.code == .badResponse)
-        #expect(C1Adapter.interpret(Self.answer(200, "{}")).outcome == .cancelRequested)
-        #expect(C1Adapter.interpret(Self.answer(403, #"{"code":7,"message":"permission denied"}"#)).outcome == .forbidden)
-        #expect(C1Adapter.interpret(Self.answer(404, #"{"code":5,"message":"not found"}"#)).outcome == .notFound)
-        #expect(C1Adapter.interpret(Self.answer(400, #"{"code":"invalid_argument"}"#)).outcome == .invalid)
+        #expect(MeibelAdapter.interpret(Self.answer(404, #"{"detail":"Execution not found"}"#), site: Self.site).outcome == .notFound)
+        #expect(MeibelAdapter.interpret(Self.answer(422, #"{"detail":[]}"#), site: Self.site).outcome == .invalid)
+        #expect(MeibelAdapter.interpret(Self.answer(200, "{}"), site: Self.site).error?.code == .badResponse)
+        #expect(C1Adapter.interpret(Self.answer(200, "{}"), site: Self.site).outcome == .cancelRequested)
+        #expect(C1Adapter.interpret(Self.answer(403, #"{"code":7,"message":"permission denied"}"#), site: Self.site).outcome == .forbidden)
+        #expect(C1Adapter.interpret(Self.answer(404, #"{"code":5,"message":"not found"}"#), site: Self.site).outcome == .notFound)
+        #expect(C1Adapter.interpret(Self.answer(400, #"{"code":"invalid_argument"}"#), site: Self.site).outcome == .invalid)
     }
 
     @Test(arguments: [
@@ -135,10 +137,41 @@ import Testing
         (.connectionClosed, .connectionClosed, true), (.tls, .tlsError, false), (.responseTooLarge, .badResponse, false),
     ])
     func transportFailures(kind: CurlError.Kind, code: ErrorCode, retryable: Bool) {
-        let resolution = C1Adapter.interpret(Self.failure(kind))
+        let resolution = C1Adapter.interpret(Self.failure(kind), site: Self.site)
         #expect(resolution.outcome == .failed)
         #expect(resolution.error?.code == code)
         #expect(resolution.retryable == retryable)
+    }
+
+    /// A 404 for a whole batch means the endpoint is missing (a wrong `base_url`), whatever its
+    /// body; for a per-ID call only FastAPI's route miss does. The message names upstream and path.
+    @Test(arguments: ["", #"{"detail":"Not Found"}"#, #"{"detail":"Execution not found"}"#])
+    func batchNotFoundIsAMissingEndpoint(body: String) {
+        let kubiya = KubiyaBatchAdapter.interpret(chunk: ["a", "b"], result: Self.answer(404, body), site: Self.site)
+        let skyvern = SkyvernAdapter.interpret(chunk: ["tsk_1"], result: Self.answer(404, body), site: Self.site)
+        for resolution in [kubiya["a"], kubiya["b"], skyvern["tsk_1"]] {
+            #expect(resolution?.outcome == .failed)
+            #expect(resolution?.error?.code == .endpointNotFound)
+            #expect(resolution?.retryable == false)
+            #expect(resolution?.httpStatus == 404)
+            #expect(resolution?.error?.message.contains("up") == true)
+            #expect(resolution?.error?.message.contains("/called/path") == true)
+        }
+    }
+
+    @Test func perIDRouteMissIsAMissingEndpointButTheProvidersOwnNotFoundIsNot() {
+        let routeMiss = Self.answer(404, #"{"detail":"Not Found"}"#)
+        let missed = [
+            KubiyaSingleAdapter.interpret(routeMiss, site: Self.site), SkyvernAdapter.interpretSingle(routeMiss, site: Self.site),
+            MeibelAdapter.interpret(routeMiss, site: Self.site), C1Adapter.interpret(routeMiss, site: Self.site),
+        ]
+        for resolution in missed {
+            #expect(resolution.outcome == .failed)
+            #expect(resolution.error?.code == .endpointNotFound)
+        }
+        #expect(KubiyaSingleAdapter.interpret(Self.answer(404, #"{"detail":"Execution not found"}"#), site: Self.site).outcome == .notFound)
+        #expect(SkyvernAdapter.interpretSingle(Self.answer(404, #"{"detail":"Run not found tsk_1"}"#), site: Self.site).outcome == .notFound)
+        #expect(MeibelAdapter.interpret(Self.answer(404, ""), site: Self.site).outcome == .notFound)
     }
 
     @Test func localIDRules() {
@@ -148,6 +181,8 @@ import Testing
         #expect(C1Adapter().rejection(of: "١٢٣") != nil)
         #expect(KubiyaBatchAdapter().rejection(of: "3F0C6D2E-8A41-4B7E-9D35-0C1F2A7B9E11") == nil)
         #expect(KubiyaBatchAdapter().rejection(of: "agent-execution-3f0c6d2e-8a41-4b7e-9d35-0c1f2a7b9e11") != nil)
+        #expect(SkyvernAdapter().rejection(of: "tsk_1") == nil)
+        #expect(SkyvernAdapter().rejection(of: "tsk_1/../wr_2") != nil, "Skyvern's router would only answer a route miss")
     }
 
     @Test func pathSegmentsEncodeEverythingThatCouldEscape() {

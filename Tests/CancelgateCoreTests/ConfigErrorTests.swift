@@ -63,6 +63,15 @@ struct ConfigErrorTests {
         .top(
             "unknown client key", #""clients": [ { "name": "a", "token": "t", "role": "admin" } ]"#,
             path: "/clients/0/role", message: "allowed: name, token, upstreams"),
+        .upstream(
+            "unknown rate_limit key", #""rate_limit": { "per_second": 5, "per_minute": 2 }"#, path: "/upstreams/k/rate_limit/per_minute",
+            message: "allowed: per_second, burst"),
+        .upstream(
+            "rate_limit without per_second", #""rate_limit": { "burst": 5 }"#, path: "/upstreams/k/rate_limit/per_second",
+            message: "is required"),
+        .upstream(
+            "rate_limit per_second of 0", #""rate_limit": { "per_second": 0 }"#, path: "/upstreams/k/rate_limit/per_second",
+            message: "must be an integer between 1 and 100000"),
         // Wrong types.
         .top(
             "port as string", #""server": { "port": "8080" }"#, path: "/server/port",

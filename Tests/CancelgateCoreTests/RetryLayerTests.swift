@@ -1,4 +1,4 @@
-import CurlClient
+@testable import CurlClient
 import Foundation
 import Logging
 import Testing
@@ -190,28 +190,65 @@ import Testing
         #expect(result.attempts == 2)
     }
 
+    /// A 502 or 504 came from a proxy after the request went out: the provider behind it may have
+    /// acted, so the retry's "already cancelled" is this request's own cancellation.
+    @Test(arguments: [502, 504])
+    func gatewayErrorsAreInDoubtSingle(status: Int) async {
+        let transport = ScriptedTransport([.answer(status, "<html>Bad Gateway</html>"), .answer(400, Self.kubiyaCancelledDetail)])
+        let result = await Self.cancel(Self.kubiyaID, provider: .kubiya, mode: .single, transport)
+        #expect(result.outcome == .cancelled)
+        #expect(result.attempts == 2)
+    }
+
+    @Test(arguments: [502, 504])
+    func gatewayErrorsAreInDoubtBatch(status: Int) async {
+        let answer = Self.kubiyaBatchAnswer(error: "Cannot terminate workflow in status: cancelled")
+        let transport = ScriptedTransport([.answer(status, ""), .answer(200, answer)])
+        let result = await Self.cancel(Self.kubiyaID, provider: .kubiya, transport)
+        #expect(result.outcome == .cancelled)
+        #expect(result.error == nil)
+    }
+
+    @Test func skyvernBulk504ThenAlreadyCanceledIsCancelled() async {
+        let transport = ScriptedTransport([
+            .answer(504, ""), .answer(200, #"{"cancelled":[],"failed":["tsk_1"]}"#),
+            .answer(400, #"{"detail":"Invalid task status transition to canceled for tsk_1 because task is already canceled"}"#),
+        ])
+        let result = await Self.cancel("tsk_1", provider: .skyvern, transport)
+        #expect(result.outcome == .cancelled)
+        #expect(result.attempts == 3)
+    }
+
+    /// Every attempt answered 504: the run may have been cancelled by any of them.
+    @Test func only504sEndInDoubt() async {
+        let transport = ScriptedTransport([.answer(504, ""), .answer(504, ""), .answer(504, "")])
+        let result = await Self.cancel("bex_1", provider: .meibel, transport)
+        #expect(result.outcome == .failed)
+        #expect(result.error?.code == .inDoubt)
+        #expect(result.retryable)
+        #expect(result.httpStatus == 504)
+    }
+
     @Test func theLayerReportsAttemptsAndDoubt() async {
         let upstream = UpstreamConfig(name: "m", provider: .meibel, baseURL: "http://m", retry: Self.fast)
         let calls = LockedCounts(0)
-        let next: UpstreamSend = { _, timeout in
-            #expect(timeout <= upstream.timeout)
+        let next: UpstreamCall = { _, context in
             let n = calls.withLock { n in
                 n += 1
                 return n
             }
+            #expect(context.attempt == n)
             return n == 1
-                ? .failure(CurlError(kind: .timeout, call: "transfer", requestSent: true, message: "t"))
-                : .success(CurlResponse(status: 200))
+                ? UpstreamReply(result: .failure(.transport(CurlError(kind: .timeout, call: "transfer", requestSent: true, message: "t"))), attempts: 1, inDoubt: true)
+                : UpstreamReply(result: .success(CurlResponse(status: 200)), attempts: 1)
         }
-        let exchange = RetryLayer.wrap(next, upstream: upstream, transientStatuses: [503], unitRandom: { 0 })
-        let reply = await exchange(UpstreamRequest(path: "/x", json: nil), .now + .seconds(5), Logger(label: "test"))
+        let layer = RetryLayer(
+            policy: RetryPolicy(upstream.retry, transientStatuses: [503]), upstream: "m", clock: .continuous, unitRandom: { 0 },
+            wallClock: { Date() }, onRetry: {})
+        let exchange = layer.wrap(next)
+        let reply = await exchange(UpstreamRequest(path: "/x", json: nil), CallContext(deadline: .now + .seconds(5), logger: Logger(label: "test"), requestID: "r"))
         #expect(reply.attempts == 2)
         #expect(reply.inDoubt)
-        #expect(reply.result.statusLabel == "200")
-
-        let late = await exchange(UpstreamRequest(path: "/x", json: nil), .now, Logger(label: "test"))
-        #expect(late.attempts == 0, "no time left: no attempt")
-        #expect(late.result.statusLabel == "timeout")
-        #expect(calls.withLock { $0 } == 2)
+        #expect(reply.statusLabel == "200")
     }
 }

@@ -1,4 +1,4 @@
-import CurlClient
+@testable import CurlClient
 import Foundation
 import Testing
 
@@ -15,7 +15,7 @@ import Testing
     }
 
     static func failure(_ kind: CurlError.Kind, sent: Bool = true, call: String = "transfer") -> CallResult {
-        .failure(CurlError(kind: kind, call: call, requestSent: sent, message: "test"))
+        .failure(.transport(CurlError(kind: kind, call: call, requestSent: sent, message: "test")))
     }
 
     func decide(_ result: CallResult, policy: RetryPolicy = defaults, attempt: Int = 1, remaining: Duration = plenty, random: Double = 1)
@@ -79,8 +79,8 @@ import Testing
 
     @Test func aRetryThatWouldPassTheDeadlineIsNotStarted() {
         let wait = Duration.milliseconds(100)
-        #expect(decide(Self.answer(503), remaining: wait + RetryPolicy.minimumAttempt) == .retry(after: wait))
-        #expect(decide(Self.answer(503), remaining: wait + RetryPolicy.minimumAttempt - .milliseconds(1)) == .stop(.deadline))
+        #expect(decide(Self.answer(503), remaining: wait + Deadlines.minimumAttempt) == .retry(after: wait))
+        #expect(decide(Self.answer(503), remaining: wait + Deadlines.minimumAttempt - .milliseconds(1)) == .stop(.deadline))
         #expect(decide(Self.answer(503), remaining: .milliseconds(5), random: 0) == .stop(.deadline), "no time for even a minimal attempt")
         #expect(decide(Self.answer(429, retryAfter: "1"), remaining: .milliseconds(500)) == .stop(.deadline))
         #expect(decide(Self.failure(.timeout), remaining: .zero) == .stop(.deadline))
@@ -123,15 +123,25 @@ import Testing
         #expect(Self.defaults.isTransient(Self.failure(kind, sent: false)) == retried)
     }
 
-    @Test func theGatewaysOwnDeadlineIsNotRetried() {
-        #expect(decide(Self.failure(.timeout, sent: false, call: RetryPolicy.deadlineCall)) == .stop(.final))
+    @Test func nothingSentIsNotRetriedButAMissingC1TokenIs() {
+        #expect(decide(.failure(.requestDeadline)) == .stop(.final))
+        #expect(decide(.failure(.cancelled)) == .stop(.final))
+        #expect(decide(.failure(.rateLimitedUntilDeadline)) == .stop(.final))
+        #expect(decide(.failure(.tokenRefused(status: 401))) == .stop(.final))
+        #expect(decide(.failure(.tokenUnavailable("down"))) != .stop(.final))
     }
 
     @Test(arguments: [
         (CurlError.Kind.timeout, true, true), (.connectionClosed, true, true), (.timeout, false, false), (.connectionClosed, false, false),
-        (.connectFailed, true, false), (.connectFailed, false, false), (.tls, true, false),
+        (.connectFailed, true, false), (.connectFailed, false, false), (.tls, true, false), (.cancelled, true, true), (.cancelled, false, false),
     ])
     func inDoubtWhenTheRequestMayHaveArrived(kind: CurlError.Kind, sent: Bool, inDoubt: Bool) {
-        #expect(RetryPolicy.isInDoubt(CurlError(kind: kind, call: "transfer", requestSent: sent, message: "test")) == inDoubt)
+        #expect(InDoubt.attempt(Self.failure(kind, sent: sent)) == inDoubt)
+    }
+
+    @Test(arguments: [(200, false), (500, false), (502, true), (503, false), (504, true)])
+    func gatewayAnswersAreInDoubt(status: Int, inDoubt: Bool) {
+        #expect(InDoubt.attempt(Self.answer(status)) == inDoubt)
+        #expect(InDoubt.attempt(.success(CurlResponse(status: status, timesSent: 2))), "libcurl resent it: the first send may have acted")
     }
 }

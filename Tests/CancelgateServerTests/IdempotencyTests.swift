@@ -182,7 +182,7 @@ import Testing
                 try await group.waitForAll()
             }
             // Closes every connection the caller had: the gateway's client is gone for good.
-            caller.shutdown()
+            await caller.shutdown()
             #expect(await store.completions == 0)
             await h.fakes.state.releaseHangs()
             await store.waitForCompletions(1)

@@ -49,12 +49,12 @@ struct CurlClientLifecycleTests {
                 group.addTask { await expectFailure(client, CurlRequest(url: "\(base)/hold", timeout: .seconds(60))) }
                 var arrivals = routes.arrivals.stream.makeAsyncIterator()
                 _ = await arrivals.next()
-                client.shutdown()
+                await client.shutdown()
                 return await group.next() ?? nil
             }
             #expect(error?.kind == .shutdown)
             #expect(error?.requestSent == true)
-            client.shutdown()  // idempotent
+            await client.shutdown()  // idempotent
             let later = await expectFailure(client, CurlRequest(url: "\(base)/n/1"))
             #expect(later?.kind == .shutdown)
             #expect(later?.requestSent == false)

@@ -114,7 +114,7 @@ func withTestServer<T: Sendable>(
         }
         // Release held handlers and close the client's connections, then stop the server gracefully.
         routes.gate.open()
-        client.shutdown()
+        await client.shutdown()
         await services.triggerGracefulShutdown()
         return try result.get()
     }

@@ -9,6 +9,7 @@ extension ConfigLoader {
         "/server": Keys.server,
         "/upstreams/*": Keys.upstream,
         "/upstreams/*/retry": Keys.retry,
+        "/upstreams/*/rate_limit": Keys.rateLimit,
         "/routes/*": Keys.route,
         "/routes/*/match": Keys.match,
         "/clients/*": Keys.client,
@@ -36,6 +37,8 @@ extension ConfigLoader {
         "/upstreams/*/retry/max_attempts": Limits.maxAttempts,
         "/upstreams/*/retry/base_delay_ms": Limits.delayMs,
         "/upstreams/*/retry/max_delay_ms": Limits.delayMs,
+        "/upstreams/*/rate_limit/per_second": Limits.ratePerSecond,
+        "/upstreams/*/rate_limit/burst": Limits.rateBurst,
     ]
 
     /// `auth.type` values, in message order.
@@ -52,7 +55,8 @@ extension ConfigLoader {
         /// `$schema` lets an editor find `routes.schema.json`; the loader ignores its value.
         static let root = ["$schema", "server", "upstreams", "routes", "clients"]
         static let server = ["host", "port", "max_items", "max_body_bytes", "request_timeout_ms", "default_reason", "idempotency_max_entries"]
-        static let upstream = ["provider", "base_url", "auth", "mode", "batch_size", "concurrency", "timeout_ms", "retry"]
+        static let upstream = ["provider", "base_url", "auth", "mode", "batch_size", "concurrency", "timeout_ms", "retry", "rate_limit"]
+        static let rateLimit = ["per_second", "burst"]
         static let retry = ["max_attempts", "base_delay_ms", "max_delay_ms"]
         static let route = ["match", "upstream"]
         static let match = ["prefix", "regex"]
@@ -74,6 +78,8 @@ extension ConfigLoader {
         static let timeoutMs = 1...600_000
         static let maxAttempts = 1...10
         static let delayMs = 0...Int.max
+        static let ratePerSecond = 1...100_000
+        static let rateBurst = 1...100_000
         static let upstreamNamePattern = "^[A-Za-z0-9_.-]{1,64}$"
         static let upstreamNameLength = 1...64
     }

@@ -40,11 +40,12 @@ extension ConfigReader {
         let concurrency = int(body, "concurrency", in: Limits.concurrency, default: UpstreamConfig.defaultConcurrency)
         let timeoutMs = int(body, "timeout_ms", in: Limits.timeoutMs, default: UpstreamConfig.defaultTimeoutMs)
         let retry = retry(body)
-        guard validName, let provider, let baseURL, let auth, let mode, let batchSize, let concurrency, let timeoutMs, let retry
+        let rateLimit = rateLimit(body)
+        guard validName, let provider, let baseURL, let auth, let mode, let batchSize, let concurrency, let timeoutMs, let retry, let rateLimit
         else { return nil }
         return UpstreamConfig(
             name: name, provider: provider, baseURL: baseURL, auth: auth, mode: mode,
-            batchSize: batchSize, concurrency: concurrency, timeoutMs: timeoutMs, retry: retry
+            batchSize: batchSize, concurrency: concurrency, timeoutMs: timeoutMs, retry: retry, rateLimit: rateLimit
         )
     }
 
@@ -94,6 +95,20 @@ extension ConfigReader {
             return nil
         }
         return RetryConfig(maxAttempts: attempts, baseDelayMs: base, maxDelayMs: max)
+    }
+
+    /// Absent: no limit (`.some(nil)`); nil: reported.
+    private mutating func rateLimit(_ body: ConfigObject) -> RateLimitConfig?? {
+        guard let value = body["rate_limit"] else { return .some(nil) }
+        guard let limit = object(value, at: body.path("rate_limit"), allowed: Keys.rateLimit) else { return nil }
+        guard limit["per_second"] != nil else {
+            report(limit.path("per_second"), "is required: calls per second to this upstream")
+            return nil
+        }
+        let perSecond = int(limit, "per_second", in: Limits.ratePerSecond, default: 1)
+        guard let perSecond else { return nil }
+        guard let burst = int(limit, "burst", in: Limits.rateBurst, default: perSecond) else { return nil }
+        return .some(RateLimitConfig(perSecond: Double(perSecond), burst: burst))
     }
 
     // MARK: URLs

@@ -97,6 +97,18 @@ public struct RetryConfig: Sendable, Equatable {
     }
 }
 
+/// `upstreams.NAME.rate_limit`: calls per second to one upstream, shared by every request.
+public struct RateLimitConfig: Sendable, Equatable {
+    public var perSecond: Double
+    /// Calls that may go at once after a quiet spell; default `per_second`.
+    public var burst: Int
+
+    public init(perSecond: Double, burst: Int) {
+        self.perSecond = perSecond
+        self.burst = burst
+    }
+}
+
 public struct UpstreamConfig: Sendable {
     /// Every provider accepts at most this many IDs in one call.
     public static let providerBatchLimit = 100
@@ -114,11 +126,13 @@ public struct UpstreamConfig: Sendable {
     public var concurrency: Int
     public var timeoutMs: Int
     public var retry: RetryConfig
+    /// nil: no rate limit (a 429's `Retry-After` still pauses the upstream).
+    public var rateLimit: RateLimitConfig?
 
     public init(
         name: String, provider: ProviderKind, baseURL: String, auth: UpstreamAuth = .none, mode: CallMode = .batch,
         batchSize: Int = defaultBatchSize, concurrency: Int = defaultConcurrency, timeoutMs: Int = defaultTimeoutMs,
-        retry: RetryConfig = .init()
+        retry: RetryConfig = .init(), rateLimit: RateLimitConfig? = nil
     ) {
         self.name = name
         self.provider = provider
@@ -129,6 +143,7 @@ public struct UpstreamConfig: Sendable {
         self.concurrency = concurrency
         self.timeoutMs = timeoutMs
         self.retry = retry
+        self.rateLimit = rateLimit
     }
 
     public var timeout: Duration { .milliseconds(timeoutMs) }

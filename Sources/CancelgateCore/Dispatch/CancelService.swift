@@ -13,8 +13,9 @@ public struct CancelService: Sendable {
         self.dispatcher = dispatcher
     }
 
-    public init(config: RoutesConfig, transport: any HTTPTransport, metrics: GatewayMetrics = .disabled) {
-        self.init(config: config, dispatcher: Dispatcher(config: config, transport: transport, metrics: metrics))
+    /// - Parameter registry: what upstreams share across requests and reloads (limits, C1 tokens).
+    public init(config: RoutesConfig, transport: any HTTPTransport, metrics: GatewayMetrics = .disabled, registry: UpstreamRegistry = UpstreamRegistry()) {
+        self.init(config: config, dispatcher: Dispatcher(config: config, transport: transport, metrics: metrics, registry: registry))
     }
 
     public func cancel(_ request: CancelRequest, logger: Logger) async -> CancelReport {
@@ -23,7 +24,7 @@ public struct CancelService: Sendable {
             return ReportBuilder.build(
                 plan: plan, resolutions: [:], requestID: request.requestID, dryRun: true, plannedCalls: planner.plannedCalls(plan, reason: request.reason))
         }
-        let deadline = ContinuousClock.now + config.server.requestTimeout
+        let deadline = dispatcher.clock.now + config.server.requestTimeout
         let resolutions = await dispatcher.run(plan, request: request, deadline: deadline, logger: logger)
         return ReportBuilder.build(plan: plan, resolutions: resolutions, requestID: request.requestID, dryRun: false)
     }

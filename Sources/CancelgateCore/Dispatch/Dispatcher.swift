@@ -1,109 +1,136 @@
+public import Foundation
 public import Logging
 
-/// Runs a plan's upstream calls: every upstream concurrently, at most `concurrency` calls at once
-/// per upstream, the whole request bounded by its deadline. Whatever is unresolved when the
-/// deadline fires is `failed`, `retryable`, so every unit always has an answer.
+/// Makes a plan's upstream calls, the only place that sends anything: every upstream at once,
+/// each through its `Pipeline`, the whole request bounded by its deadline. Whatever is unresolved
+/// when the deadline passes is `failed`, `deadline_exceeded`, retryable, so every unit always has
+/// an answer.
+///
+/// Per request and upstream one sliding window serves chunks and the adapters' follow-ups; it
+/// keeps at most `concurrency` of this request's calls queued at the shared limit, so one request
+/// of a thousand IDs cannot queue ahead of every call of the requests that come after it.
 public struct Dispatcher: Sendable {
-    /// Per upstream name: its whole-call function, credentials and retries included (built once,
-    /// shared by requests).
-    public let exchanges: [String: UpstreamExchange]
+    /// Per upstream name: its whole pipeline (shared state lives in the registry's resources).
+    let pipelines: [String: UpstreamCall]
+    let clock: UpstreamClock
 
-    public init(exchanges: [String: UpstreamExchange]) {
-        self.exchanges = exchanges
-    }
-
-    /// The layers of every upstream call, outermost first: retry → concurrency limit → metrics →
-    /// auth → transport. The limit is shared by every request this configuration serves.
-    /// - Parameter unitRandom: the retry jitter's uniform draw in 0...1 (tests pass a constant).
+    /// - Parameters:
+    ///   - registry: what the upstreams share across requests and reloads; a new one when omitted.
+    ///   - unitRandom: the retry jitter's uniform draw in 0...1 (tests pass a constant).
     public init(
-        config: RoutesConfig, transport: any HTTPTransport, metrics: GatewayMetrics = .disabled,
-        unitRandom: @escaping @Sendable () -> Double = { Double.random(in: 0...1) }
+        config: RoutesConfig, transport: any HTTPTransport, metrics: GatewayMetrics = .disabled, registry: UpstreamRegistry = UpstreamRegistry(),
+        clock: UpstreamClock = .continuous, unitRandom: @escaping @Sendable () -> Double = { Double.random(in: 0...1) },
+        wallClock: @escaping @Sendable () -> Date = { Date() }
     ) {
-        self.exchanges = Dictionary(
+        let settings = Pipeline.Settings(clock: clock, metrics: metrics, unitRandom: unitRandom, wallClock: wallClock)
+        self.clock = clock
+        self.pipelines = Dictionary(
             uniqueKeysWithValues: config.upstreams.map { upstream in
-                let authenticated = UpstreamAuthLayer.send(for: upstream, transport: transport, metrics: metrics)
-                let send = ConcurrencyLimitLayer.wrap(
-                    MetricsLayer.wrap(authenticated, upstream: upstream.name, metrics: metrics), limit: upstream.concurrency)
-                let transient = Adapters.adapter(for: upstream).transientStatuses
-                return (
-                    upstream.name,
-                    RetryLayer.wrap(
-                        send, upstream: upstream, transientStatuses: transient, unitRandom: unitRandom,
-                        onRetry: { metrics.upstreamRetry(upstream: upstream.name) })
-                )
+                let resources = registry.resources(for: upstream, transport: transport, clock: clock, metrics: metrics)
+                let call = Pipeline.call(
+                    for: upstream, adapter: Adapters.adapter(for: upstream), resources: resources, transport: transport, settings: settings)
+                return (upstream.name, call)
             })
     }
 
     private enum Event: Sendable {
-        case resolved(upstream: String, [String: Resolution])
+        case answered(window: Int, UnitCall, UpstreamReply)
         case deadline
     }
 
     public func run(_ plan: Plan, request: CancelRequest, deadline: ContinuousClock.Instant, logger: Logger) async -> [UnitKey: Resolution] {
         var results: [UnitKey: Resolution] = [:]
-        guard !plan.work.isEmpty else { return results }
+        var windows = plan.work.compactMap { work in pipelines[work.upstream.name].map { Window(work: work, send: $0) } }
+        let context = CallContext(deadline: deadline, logger: logger, requestID: request.requestID)
         await withTaskGroup(of: Event.self) { group in
-            // Upstreams still running; the group ends early once it reaches zero.
-            var remaining = 0
-            for work in plan.work {
-                guard let exchange = exchanges[work.upstream.name] else { continue }
-                remaining += 1
-                let caller = UpstreamCaller(
-                    upstream: work.upstream, reason: request.reason, requestID: request.requestID, deadline: deadline, logger: logger,
-                    exchange: exchange)
-                group.addTask { .resolved(upstream: work.upstream.name, await Self.runUpstream(work, caller: caller)) }
+            for index in windows.indices {
+                while let call = windows[index].next(reason: request.reason) {
+                    let send = windows[index].send
+                    group.addTask { .answered(window: index, call, await send(call.request, context)) }
+                }
             }
-            group.addTask {
-                try? await Task.sleep(until: deadline, clock: .continuous)
+            guard windows.contains(where: { $0.inFlight > 0 }) else { return }
+            group.addTask { [clock] in
+                try? await clock.sleep(until: deadline)
                 return .deadline
             }
+            var expired = false
             for await event in group {
                 switch event {
-                case .resolved(let upstream, let resolutions):
-                    let adapter = plan.work.first { $0.upstream.name == upstream }.map { Adapters.adapter(for: $0.upstream) }
-                    for (id, resolution) in resolutions {
-                        results[UnitKey(upstream: upstream, canonicalID: adapter?.canonicalKey(id) ?? id)] = resolution
+                case .answered(let index, let call, let answer):
+                    windows[index].inFlight -= 1
+                    let reply = UpstreamReply(
+                        result: answer.result, attempts: call.priorAttempts + answer.attempts, inDoubt: call.priorInDoubt || answer.inDoubt)
+                    log(reply, of: call, upstream: windows[index].work.upstream.name, logger: logger)
+                    let reading = windows[index].work.adapter.interpret(reply, to: call, upstream: windows[index].work.upstream.name)
+                    for unit in call.units {
+                        if let resolution = reading.resolutions[unit.id] {
+                            results[unit.key] = resolution.attempted(reply.attempts, inDoubt: reply.inDoubt)
+                        }
                     }
-                    remaining -= 1
-                    if remaining == 0 { group.cancelAll() }
+                    guard !expired else { continue }
+                    windows[index].followUps.append(contentsOf: reading.followUps)
+                    while let next = windows[index].next(reason: request.reason) {
+                        let send = windows[index].send
+                        group.addTask { .answered(window: index, next, await send(next.request, context)) }
+                    }
+                    if !windows.contains(where: { $0.inFlight > 0 }) { group.cancelAll() }
                 case .deadline:
-                    // Unfinished calls are cancelled; their units are filled in below.
+                    // Calls still running are cancelled; their units are filled in below.
+                    expired = true
                     group.cancelAll()
                 }
             }
         }
         for work in plan.work {
-            let adapter = Adapters.adapter(for: work.upstream)
-            for id in work.chunks.joined() {
-                let key = UnitKey(upstream: work.upstream.name, canonicalID: adapter.canonicalKey(id))
-                if results[key] == nil {
-                    results[key] = .failure(
-                        .deadlineExceeded, "The request's deadline passed before \(work.upstream.name) answered; the run may or may not be cancelled.",
-                        retryable: true)
-                }
+            for unit in work.chunks.joined() where results[unit.key] == nil {
+                results[unit.key] = .failure(
+                    .deadlineExceeded, "The request's deadline passed before \(work.upstream.name) answered; the run may or may not be cancelled.",
+                    retryable: true)
             }
         }
         return results
     }
 
-    /// One upstream's chunks, `concurrency` at a time.
-    static func runUpstream(_ work: UpstreamWork, caller: UpstreamCaller) async -> [String: Resolution] {
-        let adapter = Adapters.adapter(for: work.upstream)
-        var resolutions: [String: Resolution] = [:]
-        await withTaskGroup(of: [String: Resolution].self) { group in
-            var pending = work.chunks[...]
-            for _ in 0..<min(max(1, work.upstream.concurrency), pending.count) {
-                let chunk = pending.removeFirst()
-                group.addTask { await adapter.cancel(chunk: chunk, using: caller) }
-            }
-            for await chunkResult in group {
-                resolutions.merge(chunkResult) { first, _ in first }
-                if Task.isCancelled { continue }
-                if let chunk = pending.popFirst() {
-                    group.addTask { await adapter.cancel(chunk: chunk, using: caller) }
-                }
-            }
+    private func log(_ reply: UpstreamReply, of call: UnitCall, upstream: String, logger: Logger) {
+        logger.debug(
+            "upstream call finished",
+            metadata: [
+                "upstream.name": "\(upstream)", "upstream.status": "\(reply.statusLabel)", "item.count": "\(call.units.count)",
+                "retry.attempts": "\(reply.attempts)", "upstream.in_doubt": "\(reply.inDoubt)",
+            ])
+    }
+
+    /// One upstream's calls for one request: chunks in order, follow-ups first once they exist,
+    /// at most `concurrency` in flight.
+    private struct Window {
+        let work: UpstreamWork
+        let send: UpstreamCall
+        var nextChunk = 0
+        var followUps: [UnitCall] = []
+        var pending: [UnitCall] = []
+        var inFlight = 0
+
+        init(work: UpstreamWork, send: @escaping UpstreamCall) {
+            self.work = work
+            self.send = send
         }
-        return resolutions
+
+        /// The next call to start, counted in flight; nil when the window is full or empty.
+        mutating func next(reason: String) -> UnitCall? {
+            guard inFlight < max(1, work.upstream.concurrency) else { return nil }
+            if !followUps.isEmpty {
+                inFlight += 1
+                return followUps.removeFirst()
+            }
+            if pending.isEmpty, nextChunk < work.chunks.count {
+                // Reversed so that popLast takes them in order.
+                pending = work.adapter.cancelCalls(for: work.chunks[nextChunk], reason: reason).reversed()
+                nextChunk += 1
+            }
+            guard let call = pending.popLast() else { return nil }
+            inFlight += 1
+            return call
+        }
     }
 }

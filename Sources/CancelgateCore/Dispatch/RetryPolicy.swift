@@ -5,10 +5,6 @@ public import Foundation
 /// clock (needed for an HTTP-date `Retry-After`) are arguments, so every schedule can be tested.
 /// `RetryLayer` does the waiting and the calling.
 public struct RetryPolicy: Sendable, Equatable {
-    /// The least time left before the request's deadline for an attempt to be worth starting:
-    /// below it an attempt can only time out, and its answer could not be used.
-    public static let minimumAttempt: Duration = .milliseconds(10)
-
     /// Retried whatever the provider: the answers that say "not now" rather than "no".
     public static let commonTransientStatuses: Set<Int> = [429, 502, 503, 504]
 
@@ -60,7 +56,7 @@ public struct RetryPolicy: Sendable, Equatable {
     ///
     /// A `Retry-After` on the answer (delay-seconds or an HTTP-date, RFC 9110 §10.2.3) replaces
     /// the computed wait, capped by `maxDelay`. No attempt is started when the wait plus
-    /// `minimumAttempt` is more than `remaining` (the time left before the request's deadline).
+    /// `Deadlines.minimumAttempt` is more than `remaining` (the time left before the request's deadline).
     public func decide(after result: CallResult, attempt: Int, remaining: Duration, now: Date, unitRandom: Double) -> Decision {
         guard isTransient(result) else { return .stop(.final) }
         guard attempt < maxAttempts else { return .stop(.exhausted) }
@@ -68,7 +64,7 @@ public struct RetryPolicy: Sendable, Equatable {
         if case .success(let response) = result, let header = response.header("Retry-After"), let asked = Self.retryAfter(header, now: now) {
             wait = min(asked, maxDelay)
         }
-        guard wait + Self.minimumAttempt <= remaining else { return .stop(.deadline) }
+        guard wait + Deadlines.minimumAttempt <= remaining else { return .stop(.deadline) }
         return .retry(after: wait)
     }
 
@@ -85,25 +81,20 @@ public struct RetryPolicy: Sendable, Equatable {
     }
 
     /// Timeouts and lost connections may pass; a transient status is the upstream asking for
-    /// another try. TLS failures, bad URLs, our own deadline and cancellation are not retried.
+    /// another try; a C1 token that could not be fetched may be fetched next time. TLS failures,
+    /// bad URLs, refused credentials, the deadline and cancellation are not retried.
     public func isTransient(_ result: CallResult) -> Bool {
         switch result {
         case .success(let response):
             return (400...599).contains(response.status) && transientStatuses.contains(response.status)
-        case .failure(let error):
-            guard error.call != Self.deadlineCall else { return false }
+        case .failure(.transport(let error)):
             return [.connectFailed, .connectionClosed, .timeout].contains(error.kind)
+        case .failure(.tokenUnavailable):
+            return true
+        case .failure:
+            return false
         }
     }
-
-    /// The attempt may have reached the upstream although its answer was lost: the upstream may
-    /// have acted on it. A failed connect never sent anything.
-    public static func isInDoubt(_ error: CurlError) -> Bool {
-        error.requestSent && (error.kind == .timeout || error.kind == .connectionClosed) && error.call != deadlineCall
-    }
-
-    /// `CurlError.call` of the failure made up when no attempt could be started before the deadline.
-    public static let deadlineCall = "deadline"
 
     /// `Retry-After` as a wait from `now`: delay-seconds, or an HTTP-date (IMF-fixdate, or the
     /// obsolete RFC 850 and asctime forms recipients must accept; parsed as leniently as Foundation

@@ -13,6 +13,7 @@ public struct GatewayMetrics: Sendable {
         public static let upstreamRetries = "cancelgate_upstream_retries_total"
         public static let tokenFetches = "cancelgate_c1_token_fetches_total"
         public static let configReloads = "cancelgate_config_reloads_total"
+        public static let rateLimitWait = "cancelgate_rate_limit_wait_seconds"
     }
 
     public static let help: [String: String] = [
@@ -24,6 +25,7 @@ public struct GatewayMetrics: Sendable {
         Name.upstreamRetries: "Upstream attempts repeated by the retry policy.",
         Name.tokenFetches: "C1 OAuth token fetches (first fetch and refreshes), by result.",
         Name.configReloads: "routes.json reloads (SIGHUP or POST /admin/reload), by result.",
+        Name.rateLimitWait: "Time upstream attempts waited for their upstream's rate limit (rate_limit or a 429's Retry-After).",
     ]
 
     /// Upper bounds of the upstream duration histogram, seconds.
@@ -71,6 +73,12 @@ public struct GatewayMetrics: Sendable {
         counter(Name.upstreamCalls, [("upstream", upstream), ("status", status)])?.increment()
         if let factory {
             Timer(label: Name.upstreamCallDuration, dimensions: [("upstream", upstream)], factory: factory).recordNanoseconds(duration.nanoseconds)
+        }
+    }
+
+    public func rateLimitWait(upstream: String, duration: Duration) {
+        if let factory {
+            Timer(label: Name.rateLimitWait, dimensions: [("upstream", upstream)], factory: factory).recordNanoseconds(duration.nanoseconds)
         }
     }
 

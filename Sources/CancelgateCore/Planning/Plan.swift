@@ -20,11 +20,12 @@ public struct PlannedEntry: Sendable {
     public var disposition: Disposition
 }
 
-/// The calls to make on one upstream.
+/// The calls to make on one upstream, with the adapter that translates them.
 public struct UpstreamWork: Sendable {
     public var upstream: UpstreamConfig
-    /// Unique IDs (first spelling seen), in request order, already chunked to the call size.
-    public var chunks: [[String]]
+    public var adapter: any ProviderAdapter
+    /// Unique units (first spelling seen), in request order, already chunked to the call size.
+    public var chunks: [[PlannedUnit]]
 }
 
 public struct Plan: Sendable {

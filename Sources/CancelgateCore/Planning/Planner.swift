@@ -3,14 +3,17 @@
 /// Pure: no I/O, no clock.
 public struct Planner: Sendable {
     public let config: RoutesConfig
+    /// By upstream name, looked up once.
+    let adapters: [String: any ProviderAdapter]
 
     public init(config: RoutesConfig) {
         self.config = config
+        self.adapters = Dictionary(uniqueKeysWithValues: config.upstreams.map { ($0.name, Adapters.adapter(for: $0)) })
     }
 
     public func plan(_ request: CancelRequest) -> Plan {
         var entries: [PlannedEntry] = []
-        var unitOrder: [String: [String]] = [:]  // upstream → unique IDs in order
+        var unitOrder: [String: [PlannedUnit]] = [:]  // upstream → unique units in order
         var seen: Set<UnitKey> = []
         entries.reserveCapacity(request.entries.count)
 
@@ -25,7 +28,7 @@ public struct Planner: Sendable {
                 entries.append(PlannedEntry(index: index, id: entry.id, upstream: named, provider: nil, disposition: .decided(resolution)))
                 continue
             }
-            let adapter = Adapters.adapter(for: upstream)
+            guard let adapter = adapters[upstream.name] else { preconditionFailure("every configured upstream has an adapter") }
             let decided: Resolution?
             if let allowed = request.allowedUpstreams, !allowed.contains(upstream.name) {
                 decided = .local(.forbidden, .forbidden, "This caller may not cancel on upstream \(upstream.name).")
@@ -40,15 +43,16 @@ public struct Planner: Sendable {
             }
             let key = UnitKey(upstream: upstream.name, canonicalID: adapter.canonicalKey(entry.id))
             if seen.insert(key).inserted {
-                unitOrder[upstream.name, default: []].append(entry.id)
+                unitOrder[upstream.name, default: []].append(PlannedUnit(id: entry.id, key: key))
             }
             entries.append(PlannedEntry(index: index, id: entry.id, upstream: upstream.name, provider: upstream.provider, disposition: .send(key)))
         }
 
         let work = config.upstreams.compactMap { upstream -> UpstreamWork? in
-            guard let ids = unitOrder[upstream.name] else { return nil }
-            let size = max(1, Adapters.adapter(for: upstream).chunkSize(upstream))
-            return UpstreamWork(upstream: upstream, chunks: stride(from: 0, to: ids.count, by: size).map { Array(ids[$0..<min($0 + size, ids.count)]) })
+            guard let units = unitOrder[upstream.name], let adapter = adapters[upstream.name] else { return nil }
+            let size = max(1, adapter.chunkSize(upstream))
+            let chunks = stride(from: 0, to: units.count, by: size).map { Array(units[$0..<min($0 + size, units.count)]) }
+            return UpstreamWork(upstream: upstream, adapter: adapter, chunks: chunks)
         }
         return Plan(entries: entries, work: work)
     }
@@ -61,13 +65,11 @@ public struct Planner: Sendable {
     /// A dry run's `plan`: one element per upstream call.
     public func plannedCalls(_ plan: Plan, reason: String) -> [PlannedCall] {
         plan.work.flatMap { work in
-            let adapter = Adapters.adapter(for: work.upstream)
-            return work.chunks.flatMap { chunk in
-                let requests = adapter.plannedRequests(for: chunk, reason: reason)
-                // Per-ID providers make one request per ID; batch providers one per chunk.
-                let idsPerRequest = requests.count == chunk.count ? chunk.map { [$0] } : [chunk]
-                return zip(requests, idsPerRequest).map { request, ids in
-                    PlannedCall(upstream: work.upstream.name, provider: work.upstream.provider, method: request.method, path: request.path, ids: ids)
+            work.chunks.flatMap { chunk in
+                work.adapter.cancelCalls(for: chunk, reason: reason).map { call in
+                    PlannedCall(
+                        upstream: work.upstream.name, provider: work.upstream.provider, method: call.request.method, path: call.request.path,
+                        ids: call.ids)
                 }
             }
         }

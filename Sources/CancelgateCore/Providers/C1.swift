@@ -15,6 +15,9 @@ internal import Foundation
 // | 403 (permission denied)                              | forbidden        | no        | forbidden         |
 // | 404                                                  | not_found        | no        | not_found         |
 // | 401 after one token refresh                          | failed           | no        | upstream_auth_failed |
+// | token endpoint refused the credentials (no call made) | failed          | no        | upstream_auth_failed |
+// | token endpoint unreachable, failing, unreadable      | failed           | yes       | token_unavailable |
+// | 404 {"detail":"Not Found"} (a route miss: wrong base_url) | failed      | no        | endpoint_not_found |
 // | 429, 5xx, timeouts, connection errors                | see CommonAnswers                             |
 //
 // Retries (RetryLayer): 429, 500, 502, 503, 504 (what C1's Go SDK retries), timeouts and lost
@@ -33,25 +36,18 @@ struct C1Adapter: ProviderAdapter {
     func chunkSize(_ upstream: UpstreamConfig) -> Int { 1 }
     var transientStatuses: Set<Int> { RetryPolicy.commonTransientStatuses.union([500]) }
 
-    func plannedRequests(for chunk: [String], reason: String) -> [UpstreamRequest] {
-        chunk.map {
-            UpstreamRequest(path: "/api/v1/automation_executions/\(Wire.segment($0))/actions/terminate", json: Data("{}".utf8))
-        }
+    func cancelCalls(for chunk: [PlannedUnit], reason: String) -> [UnitCall] {
+        chunk.map { UnitCall(units: [$0], request: UpstreamRequest(path: "/api/v1/automation_executions/\(Wire.segment($0.id))/actions/terminate", json: Data("{}".utf8))) }
     }
 
-    func cancel(chunk: [String], using caller: UpstreamCaller) async -> [String: Resolution] {
-        var resolutions: [String: Resolution] = [:]
-        for (id, request) in zip(chunk, plannedRequests(for: chunk, reason: caller.reason)) {
-            let reply = await caller.call(request)
-            resolutions[id] = Self.interpret(reply.result).attempted(reply.attempts, inDoubt: reply.inDoubt)
-        }
-        return resolutions
+    func interpret(_ reply: UpstreamReply, to call: UnitCall, upstream: String) -> Interpretation {
+        Interpretation(CommonAnswers.all(call.ids, Self.interpret(reply.result, site: CallSite(upstream: upstream, path: call.request.path))))
     }
 
-    static func interpret(_ result: CallResult) -> Resolution {
+    static func interpret(_ result: CallResult, site: CallSite) -> Resolution {
         let response: CurlResponse
         switch result {
-        case .failure(let error): return CommonAnswers.transportFailure(error, provider: name)
+        case .failure(let failure): return CommonAnswers.failure(failure, provider: name)
         case .success(let answer): response = answer
         }
         switch response.status {
@@ -63,7 +59,7 @@ struct C1Adapter: ProviderAdapter {
         case 400:
             return .refused(.invalid, .invalidID, "C1 rejected the execution ID as invalid.", status: 400)
         default:
-            return CommonAnswers.status(response.status, provider: name)
+            return CommonAnswers.status(response, provider: name, site: site)
         }
     }
 }

@@ -15,6 +15,8 @@ internal import Foundation
 // | "... status: <other>" (waiting_for_input, paused, …)           | failed           | no        | not_cancellable   |
 // | "Unexpected error: …" (item) / single 500 (Temporal failure)   | failed           | yes       | upstream_error    |
 // | batch 500                                                      | failed           | yes       | upstream_error    |
+// | batch 404 (any body: the endpoint is missing, not the runs)    | failed           | no        | endpoint_not_found |
+// | single 404 {"detail":"Not Found"} (FastAPI's route miss)       | failed           | no        | endpoint_not_found |
 // | batch 200 without a result for the ID                          | failed           | no        | not_reported      |
 // | 422 (FastAPI validation)                                       | failed           | no        | upstream_rejected |
 // | 401, 429, 5xx, timeouts, connection errors, garbage            | see CommonAnswers                             |
@@ -23,8 +25,8 @@ internal import Foundation
 // single call's 500 (a Temporal failure, retryable by BEHAVIOR.md). A batch 500 is not retried:
 // the batch may have been half done, and terminate is not idempotent. A batch 200 never is.
 //
-// In doubt: terminate is not idempotent, so when an earlier attempt timed out or lost its
-// connection after the request went out, a later "status: cancelled" is most likely that attempt's
+// In doubt: terminate is not idempotent, so when an earlier attempt was in doubt (InDoubt: timed
+// out or lost its connection after the request went out, or a proxy's 502/504), a later "status: cancelled" is most likely that attempt's
 // own work: the item is `cancelled` (no `cancelled_at`: Kubiya does not say when). "status:
 // completed"/"failed" stays `already_terminal`.
 //
@@ -88,23 +90,24 @@ struct KubiyaBatchAdapter: ProviderAdapter {
     func canonicalKey(_ id: String) -> String { Kubiya.canonicalKey(id) }
     func chunkSize(_ upstream: UpstreamConfig) -> Int { min(upstream.batchSize, UpstreamConfig.providerBatchLimit) }
 
-    func plannedRequests(for chunk: [String], reason: String) -> [UpstreamRequest] {
-        [UpstreamRequest(path: "/api/v1/executions/batch/terminate", json: Wire.json(Body(execution_ids: chunk, reason: reason)))]
+    static let path = "/api/v1/executions/batch/terminate"
+
+    func cancelCalls(for chunk: [PlannedUnit], reason: String) -> [UnitCall] {
+        [UnitCall(units: chunk, request: UpstreamRequest(path: Self.path, json: Wire.json(Body(execution_ids: chunk.map(\.id), reason: reason))))]
     }
 
-    func cancel(chunk: [String], using caller: UpstreamCaller) async -> [String: Resolution] {
-        let reply = await caller.call(plannedRequests(for: chunk, reason: caller.reason)[0])
-        return Self.interpret(chunk: chunk, result: reply.result, inDoubt: reply.inDoubt).mapValues { $0.attempted(reply.attempts, inDoubt: reply.inDoubt) }
+    func interpret(_ reply: UpstreamReply, to call: UnitCall, upstream: String) -> Interpretation {
+        Interpretation(Self.interpret(chunk: call.ids, result: reply.result, inDoubt: reply.inDoubt, site: CallSite(upstream: upstream, path: Self.path)))
     }
 
-    static func interpret(chunk: [String], result: CallResult, inDoubt: Bool = false) -> [String: Resolution] {
+    static func interpret(chunk: [String], result: CallResult, inDoubt: Bool = false, site: CallSite) -> [String: Resolution] {
         let response: CurlResponse
         switch result {
-        case .failure(let error): return CommonAnswers.all(chunk, CommonAnswers.transportFailure(error, provider: Kubiya.name))
+        case .failure(let failure): return CommonAnswers.all(chunk, CommonAnswers.failure(failure, provider: Kubiya.name))
         case .success(let answer): response = answer
         }
         guard response.status == 200 else {
-            return CommonAnswers.all(chunk, CommonAnswers.status(response.status, provider: Kubiya.name))
+            return CommonAnswers.all(chunk, CommonAnswers.batchStatus(response, provider: Kubiya.name, site: site))
         }
         guard let answer = Wire.decode(Answer.self, from: response.body) else {
             return CommonAnswers.all(chunk, CommonAnswers.unreadable(status: 200, provider: Kubiya.name))
@@ -139,23 +142,19 @@ struct KubiyaSingleAdapter: ProviderAdapter {
     /// The single call's 500 is a Temporal failure: nothing was terminated, try again.
     var transientStatuses: Set<Int> { RetryPolicy.commonTransientStatuses.union([500]) }
 
-    func plannedRequests(for chunk: [String], reason: String) -> [UpstreamRequest] {
-        chunk.map { UpstreamRequest(path: "/api/v1/executions/\(Wire.segment($0))/terminate", json: Wire.json(Body(reason: reason))) }
+    func cancelCalls(for chunk: [PlannedUnit], reason: String) -> [UnitCall] {
+        let body = Wire.json(Body(reason: reason))
+        return chunk.map { UnitCall(units: [$0], request: UpstreamRequest(path: "/api/v1/executions/\(Wire.segment($0.id))/terminate", json: body)) }
     }
 
-    func cancel(chunk: [String], using caller: UpstreamCaller) async -> [String: Resolution] {
-        var resolutions: [String: Resolution] = [:]
-        for (id, request) in zip(chunk, plannedRequests(for: chunk, reason: caller.reason)) {
-            let reply = await caller.call(request)
-            resolutions[id] = Self.interpret(reply.result, inDoubt: reply.inDoubt).attempted(reply.attempts, inDoubt: reply.inDoubt)
-        }
-        return resolutions
+    func interpret(_ reply: UpstreamReply, to call: UnitCall, upstream: String) -> Interpretation {
+        Interpretation(CommonAnswers.all(call.ids, Self.interpret(reply.result, inDoubt: reply.inDoubt, site: CallSite(upstream: upstream, path: call.request.path))))
     }
 
-    static func interpret(_ result: CallResult, inDoubt: Bool = false) -> Resolution {
+    static func interpret(_ result: CallResult, inDoubt: Bool = false, site: CallSite) -> Resolution {
         let response: CurlResponse
         switch result {
-        case .failure(let error): return CommonAnswers.transportFailure(error, provider: Kubiya.name)
+        case .failure(let failure): return CommonAnswers.failure(failure, provider: Kubiya.name)
         case .success(let answer): response = answer
         }
         switch response.status {
@@ -165,16 +164,17 @@ struct KubiyaSingleAdapter: ProviderAdapter {
             }
             return .success(.cancelled, status: 200, cancelledAt: answer.terminated_at)
         case 404:
+            guard !CommonAnswers.isRouteMiss(response.body) else { return CommonAnswers.endpointNotFound(site) }
             return .refused(.notFound, .notFound, "Kubiya does not know this execution.", status: 404)
         case 400:
             guard let detail = Wire.detail(response.body), detail.hasPrefix("Cannot terminate") else {
-                return CommonAnswers.status(400, provider: Kubiya.name)
+                return CommonAnswers.status(response, provider: Kubiya.name, site: site)
             }
             return Kubiya.resolution(forError: detail, status: 400, inDoubt: inDoubt)
         case 500:
             return .failure(.upstreamError, "Kubiya failed to terminate the execution (HTTP 500).", status: 500, retryable: true)
         default:
-            return CommonAnswers.status(response.status, provider: Kubiya.name)
+            return CommonAnswers.status(response, provider: Kubiya.name, site: site)
         }
     }
 }

@@ -11,7 +11,8 @@ internal import Foundation
 // | 200, status COMPLETED / FAILED                       | already_terminal | no        | already_terminal  |
 // | 200, any other status (RUNNING, …: still stopping)   | cancel_requested | no        | –                 |
 // | 200 without a readable `status`                      | failed           | no        | bad_response      |
-// | 404                                                  | not_found        | no        | not_found         |
+// | 404 {"detail":"Not Found"} (FastAPI's route miss)    | failed           | no        | endpoint_not_found |
+// | other 404                                            | not_found        | no        | not_found         |
 // | 422 (the ID was rejected as malformed)               | invalid          | no        | invalid_id        |
 // | 401, 403, 429, 5xx, timeouts, connection errors      | see CommonAnswers                             |
 //
@@ -30,23 +31,18 @@ struct MeibelAdapter: ProviderAdapter {
     func rejection(of id: String) -> String? { id.isEmpty ? "Meibel execution IDs cannot be empty." : nil }
     func chunkSize(_ upstream: UpstreamConfig) -> Int { 1 }
 
-    func plannedRequests(for chunk: [String], reason: String) -> [UpstreamRequest] {
-        chunk.map { UpstreamRequest(path: "/batch-executions/id/\(Wire.segment($0))/cancel", json: nil) }
+    func cancelCalls(for chunk: [PlannedUnit], reason: String) -> [UnitCall] {
+        chunk.map { UnitCall(units: [$0], request: UpstreamRequest(path: "/batch-executions/id/\(Wire.segment($0.id))/cancel", json: nil)) }
     }
 
-    func cancel(chunk: [String], using caller: UpstreamCaller) async -> [String: Resolution] {
-        var resolutions: [String: Resolution] = [:]
-        for (id, request) in zip(chunk, plannedRequests(for: chunk, reason: caller.reason)) {
-            let reply = await caller.call(request)
-            resolutions[id] = Self.interpret(reply.result).attempted(reply.attempts, inDoubt: reply.inDoubt)
-        }
-        return resolutions
+    func interpret(_ reply: UpstreamReply, to call: UnitCall, upstream: String) -> Interpretation {
+        Interpretation(CommonAnswers.all(call.ids, Self.interpret(reply.result, site: CallSite(upstream: upstream, path: call.request.path))))
     }
 
-    static func interpret(_ result: CallResult) -> Resolution {
+    static func interpret(_ result: CallResult, site: CallSite) -> Resolution {
         let response: CurlResponse
         switch result {
-        case .failure(let error): return CommonAnswers.transportFailure(error, provider: name)
+        case .failure(let failure): return CommonAnswers.failure(failure, provider: name)
         case .success(let answer): response = answer
         }
         switch response.status {
@@ -65,7 +61,7 @@ struct MeibelAdapter: ProviderAdapter {
         case 422:
             return .refused(.invalid, .invalidID, "Meibel rejected the execution ID as malformed.", status: 422)
         default:
-            return CommonAnswers.status(response.status, provider: name)
+            return CommonAnswers.status(response, provider: name, site: site)
         }
     }
 }

@@ -1,10 +1,9 @@
 internal import Foundation
 
-/// One provider's translation: from requested IDs to upstream calls, and from upstream answers
-/// back to one `Resolution` per ID. Adapters are pure translators plus, where the provider needs
-/// it, the follow-up calls that learn an item's fate (Skyvern). Limits, deadlines and retries
-/// belong to the dispatcher and the layers around `UpstreamCaller`; an adapter only names the
-/// statuses its provider means as "try again" and reads an in-doubt reply (`UpstreamReply.inDoubt`).
+/// One provider's translation, pure: from units to the upstream calls that cancel them, and from
+/// an upstream's reply back to one `Resolution` per unit, or to follow-up calls that will learn
+/// it (Skyvern's single cancel that explains a bulk failure). Adapters never send anything: the
+/// `Dispatcher` alone makes calls, through the `Pipeline` (limits, deadlines, retries).
 public protocol ProviderAdapter: Sendable {
     /// Why `id` can never be valid for this provider, or nil. Checked before any call.
     func rejection(of id: String) -> String?
@@ -12,11 +11,11 @@ public protocol ProviderAdapter: Sendable {
     func canonicalKey(_ id: String) -> String
     /// IDs per upstream call for this upstream (1 for per-ID providers).
     func chunkSize(_ upstream: UpstreamConfig) -> Int
-    /// The calls `cancel(chunk:using:)` would make, for dry runs.
-    func plannedRequests(for chunk: [String], reason: String) -> [UpstreamRequest]
-    /// Cancels `chunk` (unique IDs) and answers for every one of them, each with its real
-    /// number of HTTP attempts.
-    func cancel(chunk: [String], using caller: UpstreamCaller) async -> [String: Resolution]
+    /// The calls that cancel `chunk` (unique units): one for a batch provider, one per unit otherwise.
+    func cancelCalls(for chunk: [PlannedUnit], reason: String) -> [UnitCall]
+    /// What `reply` says about the units of `call`: a resolution for each, or follow-up calls that
+    /// will give it. `reply` counts the attempts, and the doubt, of this call and those before it.
+    func interpret(_ reply: UpstreamReply, to call: UnitCall, upstream: String) -> Interpretation
     /// HTTP statuses `RetryLayer` retries for this provider. A status that answers for a whole
     /// batch is only listed when nothing of the batch was done (a 200 is never retried).
     var transientStatuses: Set<Int> { get }
@@ -28,6 +27,56 @@ extension ProviderAdapter {
     public var transientStatuses: Set<Int> { RetryPolicy.commonTransientStatuses }
 }
 
+/// One unique (upstream, run) of a plan: the ID as it is sent, and the key its answer is kept under.
+public struct PlannedUnit: Sendable {
+    public var id: String
+    public var key: UnitKey
+
+    public init(id: String, key: UnitKey) {
+        self.id = id
+        self.key = key
+    }
+}
+
+/// A call an adapter wants made, with the units it answers for.
+public struct UnitCall: Sendable {
+    public enum Purpose: Sendable {
+        /// Cancels its units.
+        case cancel
+        /// Learns why an earlier answer left its units without a result (Skyvern's single cancel).
+        case explain
+    }
+
+    public var units: [PlannedUnit]
+    public var request: UpstreamRequest
+    public var purpose: Purpose
+    /// Sends made for these units by the calls before this one, and whether one was in doubt.
+    public var priorAttempts: Int
+    public var priorInDoubt: Bool
+
+    public init(units: [PlannedUnit], request: UpstreamRequest, purpose: Purpose = .cancel, priorAttempts: Int = 0, priorInDoubt: Bool = false) {
+        self.units = units
+        self.request = request
+        self.purpose = purpose
+        self.priorAttempts = priorAttempts
+        self.priorInDoubt = priorInDoubt
+    }
+
+    public var ids: [String] { units.map(\.id) }
+}
+
+/// An adapter's reading of one reply.
+public struct Interpretation: Sendable {
+    /// By ID as sent; a unit of the call without one must be answered by a follow-up.
+    public var resolutions: [String: Resolution]
+    public var followUps: [UnitCall]
+
+    public init(_ resolutions: [String: Resolution], followUps: [UnitCall] = []) {
+        self.resolutions = resolutions
+        self.followUps = followUps
+    }
+}
+
 public enum Adapters {
     public static func adapter(for upstream: UpstreamConfig) -> any ProviderAdapter {
         switch upstream.provider {
@@ -37,6 +86,12 @@ public enum Adapters {
         case .c1: C1Adapter()
         }
     }
+}
+
+/// Where a call went, for messages that must name it (a wrong `base_url`).
+struct CallSite: Sendable {
+    var upstream: String
+    var path: String
 }
 
 /// Path and JSON helpers shared by the adapters.

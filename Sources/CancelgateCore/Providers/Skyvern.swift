@@ -14,6 +14,9 @@ internal import Foundation
 // | … 400 after an in-doubt attempt, not "from <final status>" | cancelled | no     | –                    |
 // | ID in `failed`, single cancel 5xx / other        | failed           | per CommonAnswers (500: webhook failure or timed-out task) |
 // | ID in neither list                               | failed           | no        | not_reported         |
+// | ID containing "/" (checked locally, never sent: no Skyvern route can match it) | invalid | no | invalid_id |
+// | bulk 404 (any body: the endpoint is missing)     | failed           | no        | endpoint_not_found   |
+// | single 404 {"detail":"Not Found"} (route miss)   | failed           | no        | endpoint_not_found   |
 // | 403 (missing or wrong x-api-key; never 401)      | failed           | no        | upstream_auth_failed |
 // | 422                                              | failed           | no        | upstream_rejected    |
 // | 429, 5xx, timeouts, connection errors, garbage   | see CommonAnswers                                   |
@@ -23,7 +26,7 @@ internal import Foundation
 // failure (timed-out task, webhook failure). `attempts` counts the bulk call's attempts plus, for
 // an ID asked again, the single call's.
 //
-// In doubt: a v1 task cancelled by an attempt whose answer was lost answers the next cancel with
+// In doubt (InDoubt: a lost answer, or a proxy's 502/504): a v1 task cancelled by such an attempt answers the next cancel with
 // 400 "... because task is already canceled". After such an attempt (bulk or single) a 400 is
 // read as this request's cancellation, unless it names the final status the task came from
 // ("from completed|failed|terminated|timed_out"), which only a run that ended on its own has.
@@ -40,50 +43,51 @@ struct SkyvernAdapter: ProviderAdapter {
         let failed: [String]
     }
 
-    func rejection(of id: String) -> String? { id.isEmpty ? "Skyvern run IDs cannot be empty." : nil }
+    static let bulkPath = "/v1/runs/cancel"
+
+    func rejection(of id: String) -> String? {
+        if id.isEmpty { return "Skyvern run IDs cannot be empty." }
+        // Skyvern's router decodes %2F before matching: such an ID can only meet a route miss.
+        if id.contains("/") { return "Skyvern run IDs never contain \"/\"; no Skyvern endpoint could match it, so it was not sent." }
+        return nil
+    }
     func chunkSize(_ upstream: UpstreamConfig) -> Int { min(upstream.batchSize, UpstreamConfig.providerBatchLimit) }
 
-    func plannedRequests(for chunk: [String], reason: String) -> [UpstreamRequest] {
-        [UpstreamRequest(path: "/v1/runs/cancel", json: Wire.json(Body(run_ids: chunk)))]
+    func cancelCalls(for chunk: [PlannedUnit], reason: String) -> [UnitCall] {
+        [UnitCall(units: chunk, request: UpstreamRequest(path: Self.bulkPath, json: Wire.json(Body(run_ids: chunk.map(\.id)))))]
     }
 
     static func singleRequest(_ id: String) -> UpstreamRequest {
         UpstreamRequest(path: "/v1/runs/\(Wire.segment(id))/cancel", json: nil)
     }
 
-    func cancel(chunk: [String], using caller: UpstreamCaller) async -> [String: Resolution] {
-        let bulk = await caller.call(plannedRequests(for: chunk, reason: caller.reason)[0])
-        var resolutions = Self.interpret(chunk: chunk, result: bulk.result).mapValues { $0.attempted(bulk.attempts, inDoubt: bulk.inDoubt) }
-        let toAsk = chunk.filter { resolutions[$0] == nil }
-        let ask: @Sendable (String) async -> (String, Resolution) = { id in
-            let single = await caller.call(Self.singleRequest(id))
-            let resolution = Self.interpretSingle(single.result, inDoubt: bulk.inDoubt || single.inDoubt)
-            return (id, resolution.attempted(bulk.attempts + single.attempts, inDoubt: bulk.inDoubt || single.inDoubt))
-        }
-        await withTaskGroup(of: (String, Resolution).self) { group in
-            var pending = toAsk[...]
-            for _ in 0..<min(caller.upstream.concurrency, pending.count) {
-                let id = pending.removeFirst()
-                group.addTask { await ask(id) }
+    /// The bulk answer settles what it can; every ID in `failed` is asked once more, alone, to
+    /// learn why (the follow-up carries the bulk call's attempts and doubt).
+    func interpret(_ reply: UpstreamReply, to call: UnitCall, upstream: String) -> Interpretation {
+        let site = CallSite(upstream: upstream, path: call.request.path)
+        switch call.purpose {
+        case .cancel:
+            let resolutions = Self.interpret(chunk: call.ids, result: reply.result, site: site)
+            let followUps = call.units.filter { resolutions[$0.id] == nil }.map {
+                UnitCall(
+                    units: [$0], request: Self.singleRequest($0.id), purpose: .explain, priorAttempts: reply.attempts, priorInDoubt: reply.inDoubt)
             }
-            for await (id, resolution) in group {
-                resolutions[id] = resolution
-                if let next = pending.popFirst() {
-                    group.addTask { await ask(next) }
-                }
-            }
+            return Interpretation(resolutions, followUps: followUps)
+        case .explain:
+            return Interpretation(CommonAnswers.all(call.ids, Self.interpretSingle(reply.result, inDoubt: reply.inDoubt, site: site)))
         }
-        return resolutions
     }
 
     /// The bulk answer. IDs missing from the result are the ones in `failed`: they need asking.
-    static func interpret(chunk: [String], result: CallResult) -> [String: Resolution] {
+    static func interpret(chunk: [String], result: CallResult, site: CallSite) -> [String: Resolution] {
         let response: CurlResponse
         switch result {
-        case .failure(let error): return CommonAnswers.all(chunk, CommonAnswers.transportFailure(error, provider: name))
+        case .failure(let failure): return CommonAnswers.all(chunk, CommonAnswers.failure(failure, provider: name))
         case .success(let answer): response = answer
         }
-        guard response.status == 200 else { return CommonAnswers.all(chunk, status(response.status)) }
+        guard response.status == 200 else {
+            return CommonAnswers.all(chunk, response.status == 403 ? refusedKey : CommonAnswers.batchStatus(response, provider: name, site: site))
+        }
         guard let answer = Wire.decode(Answer.self, from: response.body) else {
             return CommonAnswers.all(chunk, CommonAnswers.unreadable(status: 200, provider: name))
         }
@@ -102,10 +106,10 @@ struct SkyvernAdapter: ProviderAdapter {
 
     /// The single-run answer that explains a bulk failure. `inDoubt`: an earlier attempt (bulk or
     /// single) may have cancelled the run.
-    static func interpretSingle(_ result: CallResult, inDoubt: Bool = false) -> Resolution {
+    static func interpretSingle(_ result: CallResult, inDoubt: Bool = false, site: CallSite) -> Resolution {
         let response: CurlResponse
         switch result {
-        case .failure(let error): return CommonAnswers.transportFailure(error, provider: name)
+        case .failure(let failure): return CommonAnswers.failure(failure, provider: name)
         case .success(let answer): response = answer
         }
         switch response.status {
@@ -113,9 +117,12 @@ struct SkyvernAdapter: ProviderAdapter {
         case 400:
             if inDoubt, !endedOnItsOwn(response.body) { return .success(.cancelled, status: 400) }
             return .refused(.alreadyTerminal, .alreadyTerminal, "The run had already ended.", status: 400)
-        case 404: return .refused(.notFound, .notFound, "Skyvern does not know this run.", status: 404)
+        case 404:
+            guard !CommonAnswers.isRouteMiss(response.body) else { return CommonAnswers.endpointNotFound(site) }
+            return .refused(.notFound, .notFound, "Skyvern does not know this run.", status: 404)
         case 500: return .failure(.upstreamError, "Skyvern could not cancel the run (HTTP 500).", status: 500, retryable: true)
-        default: return status(response.status)
+        case 403: return refusedKey
+        default: return CommonAnswers.status(response, provider: name, site: site)
         }
     }
 
@@ -127,9 +134,5 @@ struct SkyvernAdapter: ProviderAdapter {
     }
 
     /// Skyvern answers a missing or wrong key with 403, never 401.
-    private static func status(_ code: Int) -> Resolution {
-        code == 403
-            ? .failure(.upstreamAuthFailed, "Skyvern refused the gateway's API key.", status: 403, retryable: false)
-            : CommonAnswers.status(code, provider: name)
-    }
+    static let refusedKey = Resolution.failure(.upstreamAuthFailed, "Skyvern refused the gateway's API key.", status: 403, retryable: false)
 }

@@ -39,6 +39,10 @@ public enum ErrorCode: String, Sendable, Codable, CaseIterable {
     case upstreamError = "upstream_error"
     case upstreamRejected = "upstream_rejected"
     case upstreamAuthFailed = "upstream_auth_failed"
+    /// The upstream answered that the endpoint called does not exist (a wrong `base_url`), not the run.
+    case endpointNotFound = "endpoint_not_found"
+    /// C1's access token could not be obtained: its token endpoint was unreachable, failing or unreadable.
+    case tokenUnavailable = "token_unavailable"
     case rateLimited = "rate_limited"
     case badResponse = "bad_response"
     case notReported = "not_reported"

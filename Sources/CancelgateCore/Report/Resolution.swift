@@ -41,25 +41,4 @@ public struct Resolution: Sendable, Equatable {
         copy.attempts = attempts
         return copy
     }
-
-    /// This resolution reached after `attempts` HTTP attempts; a failure that outlived retries says so.
-    /// `inDoubt`: an earlier attempt may have reached the upstream unanswered. A failure then says
-    /// `in_doubt` (retryable): the run may already be cancelled, and only asking again can tell.
-    public func attempted(_ attempts: Int, inDoubt: Bool = false) -> Resolution {
-        var copy = with(attempts: attempts)
-        guard outcome == .failed, let error else { return copy }
-        if inDoubt, !Self.definiteFailures.contains(error.code), !Self.saysInDoubt.contains(error.code) {
-            copy.retryable = true
-            copy.error = ItemError(
-                .inDoubt, "An earlier attempt may already have cancelled the run; the last one failed: \(error.message) \(attempts) attempts were made.")
-        } else if attempts > 1 {
-            copy.error = ItemError(error.code, "\(error.message) \(attempts) attempts were made.")
-        }
-        return copy
-    }
-
-    /// Failures that say the run was certainly not cancelled by any attempt.
-    static let definiteFailures: Set<ErrorCode> = [.notCancellable, .invalidID]
-    /// Failures whose own code already tells a caller the run may have been cancelled.
-    static let saysInDoubt: Set<ErrorCode> = [.upstreamTimeout, .connectionClosed, .deadlineExceeded]
 }

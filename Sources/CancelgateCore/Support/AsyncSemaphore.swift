@@ -7,7 +7,9 @@ internal import Foundation
 /// not Synchronization.Mutex, which ThreadSanitizer cannot see on Linux).
 final class AsyncSemaphore: @unchecked Sendable {
     private let lock = NSLock()
+    /// Free permits; negative after a lowered limit, until enough holders gave theirs back.
     private var permits: Int
+    private var limit: Int
     private var waiters: [(id: UInt64, continuation: CheckedContinuation<Bool, Never>)] = []
     /// Waits cancelled before they were queued (the cancellation handler can run first).
     private var cancelledEarly: Set<UInt64> = []
@@ -16,6 +18,24 @@ final class AsyncSemaphore: @unchecked Sendable {
     init(permits: Int) {
         precondition(permits > 0, "a semaphore needs at least one permit")
         self.permits = permits
+        self.limit = permits
+    }
+
+    /// A new limit (a reload's `concurrency`): permits held now count against it, so holders and
+    /// new callers together never exceed it once the holders are done.
+    func setLimit(_ newLimit: Int) {
+        precondition(newLimit > 0, "a semaphore needs at least one permit")
+        let woken: [CheckedContinuation<Bool, Never>] = lock.withLock {
+            permits += newLimit - limit
+            limit = newLimit
+            var woken: [CheckedContinuation<Bool, Never>] = []
+            while permits > 0, !waiters.isEmpty {
+                permits -= 1
+                woken.append(waiters.removeFirst().continuation)
+            }
+            return woken
+        }
+        for waiter in woken { waiter.resume(returning: true) }
     }
 
     /// True once a permit is held (give it back with `release()`); false if the task was
@@ -55,7 +75,7 @@ final class AsyncSemaphore: @unchecked Sendable {
 
     func release() {
         let next: CheckedContinuation<Bool, Never>? = lock.withLock {
-            guard !waiters.isEmpty else {
+            guard !waiters.isEmpty, permits >= 0 else {
                 permits += 1
                 return nil
             }
