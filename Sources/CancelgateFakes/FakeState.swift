@@ -20,6 +20,9 @@ public actor FakeState {
     var c1Tokens: [String: ContinuousClock.Instant] = [:]
     var c1TokenCount = 0
     var hangs: [ObjectIdentifier: HangLatch] = [:]
+    /// provider → calls being handled now, and the most ever handled at once.
+    var inFlight: [FakeProvider: Int] = [:]
+    var peakInFlight: [FakeProvider: Int] = [:]
     var heldWaiters: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
 
     /// - Parameters:
@@ -55,6 +58,11 @@ public actor FakeState {
     /// Times this ID was actually moved to a cancelled state by a call.
     public func cancellations(_ provider: FakeProvider, id: String) -> Int {
         cancelCounts[provider]?[Self.key(provider, id)] ?? 0
+    }
+
+    /// The most calls of this provider the fakes were handling at one time.
+    public func peakConcurrentCalls(_ provider: FakeProvider) -> Int {
+        peakInFlight[provider] ?? 0
     }
 
     /// Successful answers of C1's token endpoint.
@@ -94,6 +102,7 @@ public actor FakeState {
         injected = [:]
         random = SeededGenerator(seed: faultSeed)
         c1TokenCount = 0
+        peakInFlight = [:]
         releaseHangs()
     }
 
@@ -101,6 +110,15 @@ public actor FakeState {
 
     func record(_ call: FakeCall) {
         received[call.provider, default: []].append(call)
+    }
+
+    func callStarted(_ provider: FakeProvider) {
+        inFlight[provider, default: 0] += 1
+        peakInFlight[provider] = max(peakInFlight[provider] ?? 0, inFlight[provider] ?? 0)
+    }
+
+    func callEnded(_ provider: FakeProvider) {
+        inFlight[provider, default: 0] -= 1
     }
 
     func latency(for provider: FakeProvider) -> Duration? {

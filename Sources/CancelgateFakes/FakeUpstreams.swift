@@ -69,6 +69,20 @@ public struct FakeUpstreams: Sendable {
     ) async throws -> Response {
         let call = FakeCall(provider: provider, path: request.uri.path, ids: ids, requestID: request.requestID, authorized: authorized)
         await state.record(call)
+        await state.callStarted(provider)
+        do {
+            let response = try await answerCall(provider, ids: ids, context, faultable: faultable, answer: answer)
+            await state.callEnded(provider)
+            return response
+        } catch {
+            await state.callEnded(provider)
+            throw error
+        }
+    }
+
+    private func answerCall(
+        _ provider: FakeProvider, ids: [String], _ context: FakeRequestContext, faultable: Bool, answer: () async throws -> Response
+    ) async throws -> Response {
         if let latency = await state.latency(for: provider), latency > .zero {
             try await Task.sleep(for: latency)
         }

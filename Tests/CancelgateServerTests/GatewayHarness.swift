@@ -30,6 +30,8 @@ struct GatewayHarness {
         var extraLogHandler: (any LogHandler)?
         /// Serve from a routes.json file (so `POST /admin/reload` can re-read it).
         var fromFile = false
+        /// Rewrites the generated routes.json before it is loaded (e.g. a wrong base_url).
+        var editRoutes: @Sendable (String) -> String = { $0 }
     }
 
     let fakes: FakeUpstreams
@@ -61,9 +63,10 @@ struct GatewayHarness {
         let fakesApp = fakes.buildApplication(port: 0, logger: Logger(label: "fakes", factory: { _ in SwiftLogNoOpLogHandler() }))
         try await fakesApp.test(.live) { fakesClient in
             let port = try #require(fakesClient.port)
-            let json = fakes.routesJSON(
-                port: port, requestTimeoutMs: settings.requestTimeoutMs, upstreamTimeoutMs: settings.upstreamTimeoutMs,
-                maxItems: settings.maxItems, kubiyaMode: settings.kubiyaMode, concurrency: settings.concurrency, clients: settings.clients)
+            let json = settings.editRoutes(
+                fakes.routesJSON(
+                    port: port, requestTimeoutMs: settings.requestTimeoutMs, upstreamTimeoutMs: settings.upstreamTimeoutMs,
+                    maxItems: settings.maxItems, kubiyaMode: settings.kubiyaMode, concurrency: settings.concurrency, clients: settings.clients))
             let config = try ConfigLoader.load(data: Data(json.utf8), environment: [:])
             let client = try CurlClient()
             defer { client.shutdown() }
