@@ -11,7 +11,7 @@ import Testing
 /// request: each item exactly once with an allowed outcome; no ID cancelled upstream unless the
 /// report says so (or says the item is in doubt); per-ID upstreams called for an ID exactly as
 /// often as its `attempts` say. Replay a failure with CHAOS_SEED=<the printed seed>.
-@Suite struct ChaosTests {
+@Suite(.serialized) struct ChaosTests {
     enum Kind: CaseIterable { case kubiya, skyvern, meibel, c1, duplicate, invalid, unroutable }
 
     struct Item {
@@ -44,20 +44,7 @@ import Testing
                 for (fault, probability) in Self.faults { await state.addFaultRule(FaultRule(fault, probability: probability), for: provider) }
             }
         }) { h in
-            // Its own client: the harness's test client has one connection and serialises requests.
-            let client = try CurlClient()
-            defer { client.shutdown() }
-            let url = "http://127.0.0.1:\(try #require(h.gateway.port))/v1/cancel"
-            let reports = try await withThrowingTaskGroup(of: (Int, CancelReport).self) { group in
-                var pending = requests.indices.makeIterator()
-                var reports = [CancelReport?](repeating: nil, count: requests.count)
-                for _ in 0..<16 { if let n = pending.next() { group.addTask { (n, try await Self.send(requests[n], n, client, url)) } } }
-                while let (n, report) = try await group.next() {
-                    reports[n] = report
-                    if let next = pending.next() { group.addTask { (next, try await Self.send(requests[next], next, client, url)) } }
-                }
-                return reports.map { $0! }
-            }
+            let reports = try await Self.sendAll(requests, senders: 16, h)
             var lost = 0
             var items = 0
             for (n, (request, report)) in zip(requests, reports).enumerated() {
@@ -71,6 +58,63 @@ import Testing
             print("chaos: \(requests.count) requests, \(items) items, faults injected \(injected.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue)=\($0.value)" }.joined(separator: " ")), items lost \(lost)")
             #expect(lost == 0)
             #expect(injected.values.reduce(0, +) > 100, "the faults did fire")
+        }
+    }
+
+    /// 300 requests, 32 at a time, on two slots per upstream, with the same faults (but hangs,
+    /// which the fakes would count as in flight after the gateway gave up on them), and a reload
+    /// of the configuration half-way: nothing lost, and no provider saw more than two calls at once.
+    @Test func burstsOnFewSlotsWithAReloadInTheMiddle() async throws {
+        let seed = ProcessInfo.processInfo.environment["CHAOS_SEED"].flatMap(UInt64.init) ?? UInt64.random(in: 1...UInt64.max)
+        print("chaos burst seed: \(seed) (replay with CHAOS_SEED=\(seed))")
+        var rng = SeededGenerator(seed: seed)
+        let requests = (0..<300).map { n in Self.makeRequest(n, using: &rng) }
+        var settings = GatewayHarness.Settings(requestTimeoutMs: 8000, upstreamTimeoutMs: 400, concurrency: 2, autoCreate: true, fromFile: true)
+        settings.logLevel = .warning
+        try await GatewayHarness.run(settings, seed: { state in
+            await state.setSeed(seed)
+            for provider in FakeProvider.allCases {
+                for (fault, probability) in Self.faults where fault != .hang {
+                    await state.addFaultRule(FaultRule(fault, probability: probability), for: provider)
+                }
+            }
+        }) { h in
+            let reports = try await Self.sendAll(requests, senders: 32, h) {
+                let reload = try await h.gateway.execute(uri: "/admin/reload", method: .post, headers: [:], body: nil)
+                #expect(reload.status == .ok)
+            }
+            var lost = 0
+            for (n, (request, report)) in zip(requests, reports).enumerated() {
+                lost += try await Self.check(request, report, requestID: "chaos-\(n)", h)
+            }
+            var peaks: [(FakeProvider, Int)] = []
+            for provider in FakeProvider.allCases { peaks.append((provider, await h.fakes.state.peakConcurrentCalls(provider))) }
+            print("chaos burst: \(requests.count) requests, \(requests.joined().count) items, items lost \(lost), peak calls at once \(peaks.map { "\($0.0.rawValue)=\($0.1)" }.joined(separator: " "))")
+            #expect(lost == 0)
+            for (provider, peak) in peaks { #expect(peak <= 2, "\(provider.rawValue) saw \(peak) calls at once") }
+        }
+    }
+
+    /// Sends every request, `senders` at a time, through a client of its own (the harness's test
+    /// client has one connection and serialises requests); `midway` runs once half are answered.
+    static func sendAll(
+        _ requests: [[Item]], senders: Int, _ h: GatewayHarness, midway: @Sendable () async throws -> Void = {}
+    ) async throws -> [CancelReport] {
+        let client = try CurlClient()
+        defer { client.shutdown() }
+        let url = "http://127.0.0.1:\(try #require(h.gateway.port))/v1/cancel"
+        return try await withThrowingTaskGroup(of: (Int, CancelReport).self) { group in
+            var pending = requests.indices.makeIterator()
+            var reports = [CancelReport?](repeating: nil, count: requests.count)
+            var answered = 0
+            for _ in 0..<senders { if let n = pending.next() { group.addTask { (n, try await Self.send(requests[n], n, client, url)) } } }
+            while let (n, report) = try await group.next() {
+                reports[n] = report
+                answered += 1
+                if answered == requests.count / 2 { try await midway() }
+                if let next = pending.next() { group.addTask { (next, try await Self.send(requests[next], next, client, url)) } }
+            }
+            return reports.map { $0! }
         }
     }
 
