@@ -44,11 +44,14 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The report as it travels: outcomes, error codes, results, the summary rule, the table.
+        // Shared by the gateway and `cancelgate cancel`; depends on nothing.
+        .target(name: "CancelgateWire", swiftSettings: swiftSettings),
         // Config, planning, provider adapters, dispatch, report. No Hummingbird.
         .target(
             name: "CancelgateCore",
             dependencies: [
-                "CurlClient",
+                "CurlClient", "CancelgateWire",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -71,7 +74,7 @@ let package = Package(
         .target(
             name: "CancelgateServer",
             dependencies: [
-                "CancelgateCore",
+                "CancelgateCore", "CancelgateWire",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -86,7 +89,7 @@ let package = Package(
         .target(
             name: "CancelgateClient",
             dependencies: [
-                "CurlClient",
+                "CurlClient", "CancelgateWire",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -95,7 +98,7 @@ let package = Package(
         .executableTarget(
             name: "cancelgate",
             dependencies: [
-                "CancelgateServer", "CancelgateCore", "CancelgateFakes", "CancelgateClient", "CurlClient",
+                "CancelgateServer", "CancelgateCore", "CancelgateWire", "CancelgateFakes", "CancelgateClient", "CurlClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -119,14 +122,14 @@ let package = Package(
         ),
         .testTarget(
             name: "CancelgateCoreTests",
-            dependencies: ["CancelgateCore"],
+            dependencies: ["CancelgateCore", "CancelgateWire"],
             resources: [],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "CancelgateServerTests",
             dependencies: [
-                "CancelgateServer", "CancelgateCore", "CancelgateFakes", "CancelgateClient", "CurlClient",
+                "CancelgateServer", "CancelgateCore", "CancelgateWire", "CancelgateFakes", "CancelgateClient", "CurlClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

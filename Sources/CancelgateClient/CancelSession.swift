@@ -1,3 +1,4 @@
+public import CancelgateWire
 internal import Foundation
 
 /// How far a run has come, reported after each answered chunk.
@@ -78,7 +79,7 @@ public struct CancelSession: Sendable {
     static func merge(
         _ answers: [GatewayClient.Answer], chunks: [Chunk], parameters: CancelParameters, failure: CancelCommandError?
     ) -> MergedReport {
-        var results: [ResultItem] = []
+        var results: [ItemResult] = []
         var plan: [PlannedCall] = []
         for (answer, chunk) in zip(answers, chunks) {
             results += answer.report.results.map { result in
@@ -94,15 +95,14 @@ public struct CancelSession: Sendable {
             let unsent = chunks[answers.count...].flatMap { chunk in chunk.ids.enumerated().map { (chunk.offset + $0, $1) } }
             let note = "not sent: request \(failed.index + 1) of \(chunks.count) failed (\(failure.kind.rawValue))"
             results += unsent.map { index, id in
-                ResultItem(
-                    index: index, id: id, outcome: OutcomeWord.notSent, retryable: true, attempts: 0,
-                    error: .init(code: OutcomeWord.notSent, message: note))
+                ItemResult(
+                    index: index, id: id, outcome: .notSent, retryable: true, attempts: 0, error: ItemError(.notSent, note))
             }
             error = .init(kind: failure.kind.rawValue, message: failure.message, request: failed.index, requests: chunks.count, notSent: unsent.count)
         }
         return MergedReport(
             requestIDs: answers.map(\.report.requestID), replayedRequests: answers.count(where: \.replayed), dryRun: parameters.dryRun,
-            summary: ReportSummary(results), results: results, plan: parameters.dryRun ? plan : nil, error: error)
+            summary: Summary(results), results: results, plan: parameters.dryRun ? plan : nil, error: error)
     }
 }
 
@@ -111,8 +111,8 @@ extension MergedReport {
     /// run: `planned`); 1 when some did not; 2 when a request failed, so some items were not sent.
     public var exitCode: Int32 {
         if error != nil { return 2 }
-        let fine: Set<String> =
-            dryRun ? [OutcomeWord.planned] : [OutcomeWord.cancelled, OutcomeWord.cancelRequested, OutcomeWord.alreadyTerminal]
+        let fine: Set<Outcome> =
+            dryRun ? [.planned] : [.cancelled, .cancelRequested, .alreadyTerminal]
         return results.allSatisfy { fine.contains($0.outcome) } ? 0 : 1
     }
 }

@@ -1,3 +1,4 @@
+public import CancelgateWire
 public import CurlClient
 internal import Foundation
 public import Logging
@@ -50,7 +51,7 @@ public struct GatewayClient: Sendable {
 
     /// A chunk's answer: the gateway's report, and whether it was replayed from an earlier run.
     public struct Answer: Sendable {
-        public var report: GatewayReport
+        public var report: CancelReport
         public var replayed: Bool
     }
 
@@ -80,7 +81,7 @@ public struct GatewayClient: Sendable {
                 continue
             }
             guard response.status == 200 else { throw problem(response, chunk: chunk) }
-            guard let report = try? JSONDecoder().decode(GatewayReport.self, from: response.body) else {
+            guard let report = try? JSONDecoder().decode(CancelReport.self, from: response.body) else {
                 throw notJSON(response, "/v1/cancel")
             }
             guard report.results.map(\.id) == chunk.ids else {

@@ -1,3 +1,4 @@
+import CancelgateWire
 import ArgumentParser
 import CancelgateCore
 import CancelgateFakes
@@ -69,7 +70,7 @@ struct Demo: AsyncParsableCommand {
                 print(String(decoding: response.body, as: UTF8.self))
             } else {
                 let report = try JSONDecoder().decode(CancelReport.self, from: response.body)
-                print(ReportTable.render(report))
+                print(report.table())
             }
             if once {
                 await gatewayGroup.triggerGracefulShutdown()

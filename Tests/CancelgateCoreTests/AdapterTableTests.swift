@@ -1,3 +1,4 @@
+import CancelgateWire
 @testable import CurlClient
 import Foundation
 import Testing

@@ -1,3 +1,4 @@
+import CancelgateWire
 import CurlClient
 import Foundation
 import Logging

@@ -1,3 +1,4 @@
+import CancelgateWire
 import Foundation
 import Testing
 
@@ -24,7 +25,7 @@ import Testing
             requestID: requestID, dryRun: false, summary: Summary(total: 1, succeeded: 1, failed: 0, outcomes: ["cancelled": 1]),
             results: [
                 ItemResult(
-                    index: 0, id: "tsk_1", upstream: "skyvern", provider: .skyvern, outcome: .cancelled, retryable: false, cancelledAt: nil,
+                    index: 0, id: "tsk_1", upstream: "skyvern", provider: "skyvern", outcome: .cancelled, retryable: false, cancelledAt: nil,
                     httpStatus: 200, attempts: 1, error: nil)
             ],
             plan: nil)

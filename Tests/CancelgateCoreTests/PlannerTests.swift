@@ -1,3 +1,4 @@
+import CancelgateWire
 import Testing
 
 @testable import CancelgateCore

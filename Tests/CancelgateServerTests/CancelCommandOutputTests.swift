@@ -1,3 +1,4 @@
+import CancelgateWire
 import CancelgateClient
 import CurlClient
 import Foundation
@@ -58,10 +59,10 @@ import Testing
     }
 
     static func report(_ outcomes: [String], dryRun: Bool = false, failed: Bool = false) -> MergedReport {
-        let results = outcomes.enumerated().map { ResultItem(index: $0, id: "id\($0)", outcome: $1) }
+        let results = outcomes.enumerated().map { ItemResult(index: $0, id: "id\($0)", outcome: Outcome(rawValue: $1)) }
         let error = failed ? MergedReport.Failure(kind: "connection", message: "gone", request: 1, requests: 2, notSent: 1) : nil
         return MergedReport(
-            requestIDs: ["r1"], replayedRequests: 0, dryRun: dryRun, summary: ReportSummary(results), results: results, plan: nil, error: error)
+            requestIDs: ["r1"], replayedRequests: 0, dryRun: dryRun, summary: Summary(results), results: results, plan: nil, error: error)
     }
 
     @Test(arguments: [
@@ -86,7 +87,7 @@ import Testing
         report.results[1].retryable = true
         report.results[1].httpStatus = 503
         report.results[1].attempts = 3
-        report.results[1].error = .init(code: "upstream_unavailable", message: "line one\nline two, \"quoted\"")
+        report.results[1].error = ItemError(ErrorCode(rawValue: "upstream_unavailable"), "line one\nline two, \"quoted\"")
         let expected =
             "index,id,upstream,provider,outcome,retryable,http_status,attempts,cancelled_at,error_code,error_message\r\n"
             + "0,\"a,b\",skyvern,,cancelled,false,,0,2026-11-22T10:00:00Z,,\r\n"
@@ -97,10 +98,10 @@ import Testing
 
     @Test func tableHasOneRowPerItemAndASummary() {
         var report = Self.report(["cancelled", "not_found", "already_terminal"])
-        report.results[1].error = .init(code: "not_found", message: "meibel does not know this execution")
+        report.results[1].error = ItemError(ErrorCode(rawValue: "not_found"), "meibel does not know this execution")
         let lines = report.table().split(separator: "\n", omittingEmptySubsequences: false)
-        #expect(lines[0] == "#  id   upstream  outcome           detail")
-        #expect(lines[3] == "1  id1  -         not_found         not_found: meibel does not know this execution")
+        #expect(lines[0] == "#  id   upstream  outcome           http  tries  detail")
+        #expect(lines[3] == "1  id1  -         not_found         -     0      not_found: meibel does not know this execution")
         #expect(lines.count == 2 + 3 + 2)
         #expect(lines.last == "3 items, request r1: 1 succeeded, 1 failed, 1 already terminal (already_terminal 1, cancelled 1, not_found 1)")
     }

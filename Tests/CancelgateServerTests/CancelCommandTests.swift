@@ -1,3 +1,4 @@
+import CancelgateWire
 import CancelgateClient
 import CancelgateFakes
 import CurlClient
@@ -62,7 +63,7 @@ import Testing
             #expect(report.results.map(\.id) == ids)
             #expect(report.results.map(\.index) == Array(0..<5))
             #expect(report.results.map(\.upstream) == ["skyvern", "meibel", "skyvern", "c1", "kubiya"])
-            #expect(report.results.map(\.outcome) == ["cancelled", "cancelled", "cancelled", "cancel_requested", "cancelled"])
+            #expect(report.results.map(\.outcome.rawValue) == ["cancelled", "cancelled", "cancelled", "cancel_requested", "cancelled"])
             #expect(report.requestIDs.count == 1)
             #expect(report.exitCode == 0)
             #expect(await h.fakes.state.cancellations(.kubiya, id: uuid) == 1)
@@ -84,8 +85,8 @@ import Testing
             #expect(Set(report.requestIDs).count == 3)
             #expect(report.results.map(\.index) == Array(0..<8))
             #expect(report.results.map(\.id) == ids)
-            #expect(report.results[3].outcome == "unroutable")
-            #expect(report.summary == ReportSummary(report.results))
+            #expect(report.results[3].outcome.rawValue == "unroutable")
+            #expect(report.summary == Summary(report.results))
             #expect(report.summary.total == 8 && report.summary.succeeded == 7 && report.summary.failed == 1)
             #expect(report.error == nil)
             #expect(report.exitCode == 1)
@@ -121,7 +122,7 @@ import Testing
             // (Meibel answers a cancelled execution's status again, so its items stay `cancelled`).
             let other = try await Self.withSession(h, CancelParameters(reason: "incident 8")) { try await $0.run(ids) }
             #expect(other.replayedRequests == 0)
-            #expect(other.results.map(\.outcome) == ["cancelled", "cancelled", "cancelled", "already_terminal", "already_terminal"])
+            #expect(other.results.map(\.outcome.rawValue) == ["cancelled", "cancelled", "cancelled", "already_terminal", "already_terminal"])
             #expect(other.exitCode == 0)
         }
     }
@@ -148,7 +149,7 @@ import Testing
             #expect(tooSoon.replayedRequests == 1)
             #expect(tooSoon.error?.request == 1)
             #expect(tooSoon.error?.message.contains("409") == true)
-            #expect(tooSoon.results.map(\.outcome) == ["cancelled", "cancelled", "not_sent", "not_sent"])
+            #expect(tooSoon.results.map(\.outcome.rawValue) == ["cancelled", "cancelled", "not_sent", "not_sent"])
             #expect(tooSoon.exitCode == 2)
 
             // Retries every 50 ms (for up to a minute): the hang is released once the run says it waits.
@@ -164,7 +165,7 @@ import Testing
             let rerun = try await patient.value
             #expect(rerun.replayedRequests == 2)
             #expect(rerun.error == nil)
-            #expect(rerun.results.map(\.outcome) == ["cancelled", "cancelled", "cancelled", "cancelled"])
+            #expect(rerun.results.map(\.outcome.rawValue) == ["cancelled", "cancelled", "cancelled", "cancelled"])
             #expect(rerun.exitCode == 0)
             for id in bex { #expect(await h.fakes.state.cancellations(.meibel, id: id) == 1) }
             #expect(await h.fakes.state.calls(.meibel).count == 2)
@@ -182,7 +183,7 @@ import Testing
             #expect(report.requestIDs.count == 1)
             #expect(report.results.map(\.id) == ids)
             #expect(report.results.map(\.index) == Array(0..<5))
-            #expect(report.results.map(\.outcome) == ["cancelled", "cancelled", "not_sent", "not_sent", "not_sent"])
+            #expect(report.results.map(\.outcome.rawValue) == ["cancelled", "cancelled", "not_sent", "not_sent", "not_sent"])
             #expect(report.error?.request == 1 && report.error?.requests == 3 && report.error?.notSent == 3)
             #expect(report.error?.kind == "usage")
             #expect(report.error?.message.contains("Idempotency-Key was already used") == true)
@@ -198,11 +199,11 @@ import Testing
             let ids = [TestIDs.meibel(), "tsk_5000001", TestIDs.c1()]
             let report = try await Self.withSession(h, CancelParameters(dryRun: true)) { try await $0.run(ids) }
             #expect(report.dryRun)
-            #expect(report.results.allSatisfy { $0.outcome == "planned" })
+            #expect(report.results.allSatisfy { $0.outcome.rawValue == "planned" })
             #expect(report.plan?.flatMap(\.ids).sorted() == ids.sorted())
             #expect(report.exitCode == 0)
             let invalid = try await Self.withSession(h, CancelParameters(upstream: "c1", dryRun: true)) { try await $0.run(["12", "abc"]) }
-            #expect(invalid.results.map(\.outcome) == ["planned", "invalid"])
+            #expect(invalid.results.map(\.outcome.rawValue) == ["planned", "invalid"])
             #expect(invalid.exitCode == 1)
             for provider in FakeProvider.allCases { #expect(await h.fakes.state.calls(provider).isEmpty) }
         }
@@ -223,7 +224,7 @@ import Testing
                 }
             }
             let report = try await Self.withSession(h, token: token) { try await $0.run(["tsk_6000001", TestIDs.meibel()]) }
-            #expect(report.results.map(\.outcome) == ["cancelled", "forbidden"])
+            #expect(report.results.map(\.outcome.rawValue) == ["cancelled", "forbidden"])
             #expect(report.exitCode == 1)
         }
     }

@@ -1,3 +1,4 @@
+import CancelgateWire
 import CancelgateCore
 import CancelgateFakes
 import CancelgateServer

@@ -1,3 +1,4 @@
+public import CancelgateWire
 public import Logging
 
 /// Plan → dispatch → report for one valid request. Holds no state of its own beyond the

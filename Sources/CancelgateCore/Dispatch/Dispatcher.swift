@@ -1,3 +1,4 @@
+internal import CancelgateWire
 public import Foundation
 public import Logging
 

@@ -1,3 +1,4 @@
+internal import CancelgateWire
 internal import CurlClient
 
 /// Every general rule about answers that may hide an upstream action, in one place. (What a

@@ -1,3 +1,4 @@
+public import CancelgateWire
 public import Foundation
 
 /// What `IdempotencyStore.begin` decided for one `Idempotency-Key`.

@@ -1,3 +1,4 @@
+public import CancelgateWire
 public import Foundation
 
 /// The store of one gateway process. Bounded: at most `maxEntries` keys are kept, the least

@@ -1,3 +1,4 @@
+public import CancelgateWire
 public import CoreMetrics
 
 /// What cancelgate counts, through the swift-metrics API into the factory it is given (the

@@ -1,3 +1,4 @@
+public import CancelgateWire
 /// Routes each entry (named upstream → top-level default → first matching route), rejects IDs
 /// that cannot be valid for their provider, removes duplicates per upstream and chunks the rest.
 /// Pure: no I/O, no clock.
@@ -68,7 +69,7 @@ public struct Planner: Sendable {
             work.chunks.flatMap { chunk in
                 work.adapter.cancelCalls(for: chunk, reason: reason).map { call in
                     PlannedCall(
-                        upstream: work.upstream.name, provider: work.upstream.provider, method: call.request.method, path: call.request.path,
+                        upstream: work.upstream.name, provider: work.upstream.provider.rawValue, method: call.request.method, path: call.request.path,
                         ids: call.ids)
                 }
             }

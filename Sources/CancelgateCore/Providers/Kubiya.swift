@@ -1,3 +1,4 @@
+internal import CancelgateWire
 internal import CurlClient
 internal import Foundation
 

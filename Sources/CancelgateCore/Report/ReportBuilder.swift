@@ -1,3 +1,4 @@
+public import CancelgateWire
 /// Joins the plan's per-entry decisions with the dispatcher's per-unit answers into the report:
 /// one result per requested entry, in request order.
 public enum ReportBuilder {
@@ -17,7 +18,7 @@ public enum ReportBuilder {
                         ?? .failure(.notReported, "No answer was recorded for this item.", retryable: true).with(attempts: 0)
             }
             return ItemResult(
-                index: entry.index, id: entry.id, upstream: entry.upstream, provider: entry.provider, outcome: resolution.outcome,
+                index: entry.index, id: entry.id, upstream: entry.upstream, provider: entry.provider?.rawValue, outcome: resolution.outcome,
                 retryable: resolution.retryable, cancelledAt: resolution.cancelledAt, httpStatus: resolution.httpStatus,
                 attempts: resolution.attempts, error: resolution.error)
         }
@@ -25,10 +26,6 @@ public enum ReportBuilder {
     }
 
     public static func summarize(_ results: [ItemResult]) -> Summary {
-        var outcomes: [String: Int] = [:]
-        for result in results { outcomes[result.outcome.rawValue, default: 0] += 1 }
-        return Summary(
-            total: results.count, succeeded: results.count { $0.outcome.isSuccess }, failed: results.count { $0.outcome.isFailure },
-            outcomes: outcomes)
+        Summary(results)
     }
 }

@@ -1,3 +1,4 @@
+public import CancelgateWire
 /// The answer for one unique (upstream, id) unit: what an adapter concluded from upstream answers.
 public struct Resolution: Sendable, Equatable {
     public var outcome: Outcome
