@@ -108,7 +108,7 @@ struct UpstreamList: ResponseEncodable {
         self.upstreams = upstreams.map {
             Entry(
                 name: $0.name, provider: $0.provider, base_url: $0.baseURL, mode: $0.provider == .kubiya ? $0.mode : nil,
-                batch_size: Adapters.adapter(for: $0).chunkSize($0), concurrency: $0.concurrency, timeout_ms: $0.timeoutMs, auth_type: $0.auth.typeName)
+                batch_size: $0.callSize, concurrency: $0.concurrency, timeout_ms: $0.timeoutMs, auth_type: $0.auth.typeName)
         }
     }
 }

@@ -26,7 +26,7 @@ public struct CurlError: Error, Sendable, CustomStringConvertible {
     /// connection after a reused one died: the earlier send may have reached the upstream.
     public let timesSent: Int
 
-    public init(kind: Kind, code: Int32 = 0, call: String, requestSent: Bool = false, message: String, timesSent: Int? = nil) {
+    init(kind: Kind, code: Int32 = 0, call: String, requestSent: Bool = false, message: String, timesSent: Int? = nil) {
         self.kind = kind
         self.code = code
         self.call = call

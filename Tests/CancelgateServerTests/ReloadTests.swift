@@ -2,7 +2,7 @@ import CancelgateWire
 import CancelgateCore
 import CancelgateFakes
 import CancelgateServer
-import CurlClient
+@testable import CurlClient
 import Foundation
 import HTTPTypes
 import Hummingbird

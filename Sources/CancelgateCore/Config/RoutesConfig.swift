@@ -147,6 +147,9 @@ public struct UpstreamConfig: Sendable {
     }
 
     public var timeout: Duration { .milliseconds(timeoutMs) }
+
+    /// IDs per upstream call: `batch_size` capped by the provider's limit, or 1 for per-ID calls.
+    public var callSize: Int { Adapters.adapter(for: self).chunkSize(self) }
 }
 
 public struct RouteRule: Sendable {

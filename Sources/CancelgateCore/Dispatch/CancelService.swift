@@ -5,10 +5,10 @@ public import Logging
 /// configuration and the per-upstream send functions.
 public struct CancelService: Sendable {
     public let config: RoutesConfig
-    public let planner: Planner
-    public let dispatcher: Dispatcher
+    let planner: Planner
+    let dispatcher: Dispatcher
 
-    public init(config: RoutesConfig, dispatcher: Dispatcher) {
+    init(config: RoutesConfig, dispatcher: Dispatcher) {
         self.config = config
         self.planner = Planner(config: config)
         self.dispatcher = dispatcher

@@ -7,19 +7,19 @@
 /// - `timeout_ms` starts when an attempt is sent (`TransportLayer`), and is cut short so that
 ///   no attempt outlives the request's deadline.
 /// - An attempt, or a retry's wait, is only started when at least `minimumAttempt` would be left.
-public enum Deadlines {
+enum Deadlines {
     /// Below this much time left an attempt can only time out, and its answer could not be used.
-    public static let minimumAttempt: Duration = .milliseconds(10)
+    static let minimumAttempt: Duration = .milliseconds(10)
 
     /// The timeout of an attempt sent at `now`, or nil when the deadline leaves no time for one.
-    public static func attemptTimeout(configured: Duration, now: ContinuousClock.Instant, deadline: ContinuousClock.Instant) -> Duration? {
+    static func attemptTimeout(configured: Duration, now: ContinuousClock.Instant, deadline: ContinuousClock.Instant) -> Duration? {
         let left = now.duration(to: deadline)
         guard left >= minimumAttempt else { return nil }
         return min(configured, left)
     }
 
     /// Whether a wait of `wait` from `now` still leaves room for an attempt before `deadline`.
-    public static func leavesRoom(after wait: Duration, now: ContinuousClock.Instant, deadline: ContinuousClock.Instant) -> Bool {
+    static func leavesRoom(after wait: Duration, now: ContinuousClock.Instant, deadline: ContinuousClock.Instant) -> Bool {
         wait + minimumAttempt <= now.duration(to: deadline)
     }
 }

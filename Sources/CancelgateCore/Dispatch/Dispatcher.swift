@@ -1,6 +1,6 @@
 internal import CancelgateWire
-public import Foundation
-public import Logging
+internal import Foundation
+internal import Logging
 
 /// Makes a plan's upstream calls, the only place that sends anything: every upstream at once,
 /// each through its `Pipeline`, the whole request bounded by its deadline. Whatever is unresolved
@@ -10,7 +10,7 @@ public import Logging
 /// Per request and upstream one sliding window serves chunks and the adapters' follow-ups; it
 /// keeps at most `concurrency` of this request's calls queued at the shared limit, so one request
 /// of a thousand IDs cannot queue ahead of every call of the requests that come after it.
-public struct Dispatcher: Sendable {
+struct Dispatcher: Sendable {
     /// Per upstream name: its whole pipeline (shared state lives in the registry's resources).
     let pipelines: [String: UpstreamCall]
     let clock: UpstreamClock
@@ -18,7 +18,7 @@ public struct Dispatcher: Sendable {
     /// - Parameters:
     ///   - registry: what the upstreams share across requests and reloads; a new one when omitted.
     ///   - unitRandom: the retry jitter's uniform draw in 0...1 (tests pass a constant).
-    public init(
+    init(
         config: RoutesConfig, transport: any HTTPTransport, metrics: GatewayMetrics = .disabled, registry: UpstreamRegistry = UpstreamRegistry(),
         clock: UpstreamClock = .continuous, unitRandom: @escaping @Sendable () -> Double = { Double.random(in: 0...1) },
         wallClock: @escaping @Sendable () -> Date = { Date() }
@@ -39,7 +39,7 @@ public struct Dispatcher: Sendable {
         case deadline
     }
 
-    public func run(_ plan: Plan, request: CancelRequest, deadline: ContinuousClock.Instant, logger: Logger) async -> [UnitKey: Resolution] {
+    func run(_ plan: Plan, request: CancelRequest, deadline: ContinuousClock.Instant, logger: Logger) async -> [UnitKey: Resolution] {
         var results: [UnitKey: Resolution] = [:]
         var windows = plan.work.compactMap { work in pipelines[work.upstream.name].map { Window(work: work, send: $0) } }
         let context = CallContext(deadline: deadline, logger: logger, requestID: request.requestID)

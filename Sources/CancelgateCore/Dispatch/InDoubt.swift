@@ -10,10 +10,10 @@ internal import CurlClient
 /// - the transfer cancelled (request deadline) after the request was sent;
 /// - libcurl resending the request on a fresh connection (`timesSent` > 1);
 /// - a 502 or 504: a proxy answered, the provider behind it may have acted.
-public enum InDoubt {
-    public static let gatewayStatuses: Set<Int> = [502, 504]
+enum InDoubt {
+    static let gatewayStatuses: Set<Int> = [502, 504]
 
-    public static func attempt(_ result: CallResult) -> Bool {
+    static func attempt(_ result: CallResult) -> Bool {
         switch result {
         case .success(let response):
             return response.timesSent > 1 || gatewayStatuses.contains(response.status)
@@ -34,7 +34,7 @@ extension Resolution {
     /// This resolution reached after `attempts` sends; a failure that outlived retries says so.
     /// `inDoubt`: an earlier send may have acted upstream unanswered. A failure then says
     /// `in_doubt` (retryable): the run may already be cancelled, and only asking again can tell.
-    public func attempted(_ attempts: Int, inDoubt: Bool = false) -> Resolution {
+    func attempted(_ attempts: Int, inDoubt: Bool = false) -> Resolution {
         var copy = with(attempts: attempts)
         guard outcome == .failed, let error else { return copy }
         if inDoubt, !InDoubt.definiteFailures.contains(error.code), !InDoubt.saysInDoubt.contains(error.code) {

@@ -1,42 +1,42 @@
-public import CurlClient
-public import Foundation
+internal import CurlClient
+internal import Foundation
 
 /// When an upstream call is tried again, and after how long. Pure: the random draw and the wall
 /// clock (needed for an HTTP-date `Retry-After`) are arguments, so every schedule can be tested.
 /// `RetryLayer` does the waiting and the calling.
-public struct RetryPolicy: Sendable, Equatable {
+struct RetryPolicy: Sendable, Equatable {
     /// Retried whatever the provider: the answers that say "not now" rather than "no".
-    public static let commonTransientStatuses: Set<Int> = [429, 502, 503, 504]
+    static let commonTransientStatuses: Set<Int> = [429, 502, 503, 504]
 
     /// All attempts, the first included.
-    public var maxAttempts: Int
-    public var baseDelay: Duration
-    public var maxDelay: Duration
+    var maxAttempts: Int
+    var baseDelay: Duration
+    var maxDelay: Duration
     /// HTTP statuses worth another attempt for this adapter. Only 4xx/5xx count: an answer
     /// below 400 (a 200 above all) is never retried, whatever this set holds.
-    public var transientStatuses: Set<Int>
+    var transientStatuses: Set<Int>
 
-    public init(maxAttempts: Int, baseDelay: Duration, maxDelay: Duration, transientStatuses: Set<Int> = commonTransientStatuses) {
+    init(maxAttempts: Int, baseDelay: Duration, maxDelay: Duration, transientStatuses: Set<Int> = commonTransientStatuses) {
         self.maxAttempts = maxAttempts
         self.baseDelay = baseDelay
         self.maxDelay = maxDelay
         self.transientStatuses = transientStatuses
     }
 
-    public init(_ config: RetryConfig, transientStatuses: Set<Int> = commonTransientStatuses) {
+    init(_ config: RetryConfig, transientStatuses: Set<Int> = commonTransientStatuses) {
         self.init(
             maxAttempts: config.maxAttempts, baseDelay: .milliseconds(config.baseDelayMs), maxDelay: .milliseconds(config.maxDelayMs),
             transientStatuses: transientStatuses)
     }
 
-    public enum Decision: Sendable, Equatable {
+    enum Decision: Sendable, Equatable {
         /// Wait this long, then make the next attempt.
         case retry(after: Duration)
         /// The last answer stands.
         case stop(StopReason)
     }
 
-    public enum StopReason: String, Sendable {
+    enum StopReason: String, Sendable {
         /// The answer is final: a success, or a failure another attempt would not change.
         case final
         /// `maxAttempts` attempts were made.
@@ -57,7 +57,7 @@ public struct RetryPolicy: Sendable, Equatable {
     /// A `Retry-After` on the answer (delay-seconds or an HTTP-date, RFC 9110 §10.2.3) replaces
     /// the computed wait, capped by `maxDelay`. No attempt is started when the wait plus
     /// `Deadlines.minimumAttempt` is more than `remaining` (the time left before the request's deadline).
-    public func decide(after result: CallResult, attempt: Int, remaining: Duration, now: Date, unitRandom: Double) -> Decision {
+    func decide(after result: CallResult, attempt: Int, remaining: Duration, now: Date, unitRandom: Double) -> Decision {
         guard isTransient(result) else { return .stop(.final) }
         guard attempt < maxAttempts else { return .stop(.exhausted) }
         var wait = backoff(after: attempt, unitRandom: unitRandom)
@@ -69,7 +69,7 @@ public struct RetryPolicy: Sendable, Equatable {
     }
 
     /// The jittered wait after attempt `attempt`: `unitRandom` × min(maxDelay, base × 2^(attempt-1)).
-    public func backoff(after attempt: Int, unitRandom: Double) -> Duration {
+    func backoff(after attempt: Int, unitRandom: Double) -> Duration {
         var ceiling = baseDelay
         // Doubling stops once past maxDelay, so no configured value can overflow.
         for _ in 1..<max(1, attempt) where ceiling < maxDelay {
@@ -83,7 +83,7 @@ public struct RetryPolicy: Sendable, Equatable {
     /// Timeouts and lost connections may pass; a transient status is the upstream asking for
     /// another try; a C1 token that could not be fetched may be fetched next time. TLS failures,
     /// bad URLs, refused credentials, the deadline and cancellation are not retried.
-    public func isTransient(_ result: CallResult) -> Bool {
+    func isTransient(_ result: CallResult) -> Bool {
         switch result {
         case .success(let response):
             return (400...599).contains(response.status) && transientStatuses.contains(response.status)
@@ -99,7 +99,7 @@ public struct RetryPolicy: Sendable, Equatable {
     /// `Retry-After` as a wait from `now`: delay-seconds, or an HTTP-date (IMF-fixdate, or the
     /// obsolete RFC 850 and asctime forms recipients must accept; parsed as leniently as Foundation
     /// does, so a missing "GMT" is read as GMT). A date in the past is no wait.
-    public static func retryAfter(_ value: String, now: Date) -> Duration? {
+    static func retryAfter(_ value: String, now: Date) -> Duration? {
         let text = value.trimmingCharacters(in: .whitespaces)
         if !text.isEmpty, text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
             // More digits than an Int holds is still "a very long time".

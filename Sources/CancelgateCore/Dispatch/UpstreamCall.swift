@@ -1,18 +1,18 @@
-public import CurlClient
-public import Foundation
-public import Logging
+internal import CurlClient
+internal import Foundation
+internal import Logging
 
 /// One request an adapter wants sent, relative to the upstream's base URL.
-public struct UpstreamRequest: Sendable {
-    public var method: String
+struct UpstreamRequest: Sendable {
+    var method: String
     /// Already percent-encoded.
-    public var path: String
-    public var body: Data?
-    public var contentType: String?
+    var path: String
+    var body: Data?
+    var contentType: String?
     /// Extra headers: `X-Request-ID` and credentials are added by their layers.
-    public var headers: [HTTPHeader] = []
+    var headers: [HTTPHeader] = []
 
-    public init(method: String = "POST", path: String, json body: Data?) {
+    init(method: String = "POST", path: String, json body: Data?) {
         self.method = method
         self.path = path
         self.body = body
@@ -22,14 +22,14 @@ public struct UpstreamRequest: Sendable {
 
 /// What an upstream call carries besides its request: the gateway request's deadline, logger and
 /// ID, and which attempt this is (set by `RetryLayer`).
-public struct CallContext: Sendable {
-    public var deadline: ContinuousClock.Instant
-    public var logger: Logger
-    public var requestID: String
+struct CallContext: Sendable {
+    var deadline: ContinuousClock.Instant
+    var logger: Logger
+    var requestID: String
     /// 1 for the first attempt.
-    public var attempt: Int
+    var attempt: Int
 
-    public init(deadline: ContinuousClock.Instant, logger: Logger, requestID: String, attempt: Int = 1) {
+    init(deadline: ContinuousClock.Instant, logger: Logger, requestID: String, attempt: Int = 1) {
         self.deadline = deadline
         self.logger = logger
         self.requestID = requestID
@@ -39,7 +39,7 @@ public struct CallContext: Sendable {
 
 /// Why an attempt brought no HTTP answer from the upstream: Core's own closed set, so no layer
 /// has to make up a `CurlError` or an HTTP status to say what happened.
-public enum AttemptFailure: Error, Sendable {
+enum AttemptFailure: Error, Sendable {
     /// The transfer itself failed (libcurl): timeout, refused or closed connection, TLS…
     case transport(CurlError)
     /// Too little of the request's deadline was left to send the attempt.
@@ -56,13 +56,13 @@ public enum AttemptFailure: Error, Sendable {
     case tokenRefused(status: Int?)
 
     /// Whether some of the request went out to the upstream.
-    public var requestSent: Bool {
+    var requestSent: Bool {
         if case .transport(let error) = self { return error.requestSent }
         return false
     }
 
     /// A bounded word for metrics and logs.
-    public var label: String {
+    var label: String {
         switch self {
         case .transport(let error): error.kind.rawValue
         case .requestDeadline: "deadline"
@@ -75,29 +75,29 @@ public enum AttemptFailure: Error, Sendable {
 }
 
 /// The result of one HTTP exchange with an upstream: an answer with any status, or why none came.
-public typealias CallResult = Result<CurlResponse, AttemptFailure>
+typealias CallResult = Result<CurlResponse, AttemptFailure>
 
 /// What an upstream call answered: the last result after every attempt, how many sends it took,
 /// and whether an earlier send may have acted upstream unanswered (`InDoubt`).
-public struct UpstreamReply: Sendable {
-    public var result: CallResult
+struct UpstreamReply: Sendable {
+    var result: CallResult
     /// Times the request went out; 0 when it never did.
-    public var attempts: Int
-    public var inDoubt: Bool
+    var attempts: Int
+    var inDoubt: Bool
 
-    public init(result: CallResult, attempts: Int, inDoubt: Bool = false) {
+    init(result: CallResult, attempts: Int, inDoubt: Bool = false) {
         self.result = result
         self.attempts = attempts
         self.inDoubt = inDoubt
     }
 
     /// An answer that never reached the upstream.
-    public static func notSent(_ failure: AttemptFailure) -> UpstreamReply {
+    static func notSent(_ failure: AttemptFailure) -> UpstreamReply {
         UpstreamReply(result: .failure(failure), attempts: 0)
     }
 
     /// The HTTP status, or the failure's word: a bounded label.
-    public var statusLabel: String {
+    var statusLabel: String {
         switch result {
         case .success(let response): String(response.status)
         case .failure(let failure): failure.label
@@ -107,10 +107,10 @@ public struct UpstreamReply: Sendable {
 
 /// "Send this request, get an answer", in the manner of lura's proxy functions: the transport is
 /// one, and every layer of `Pipeline` turns one into another.
-public typealias UpstreamCall = @Sendable (_ request: UpstreamRequest, _ context: CallContext) async -> UpstreamReply
+typealias UpstreamCall = @Sendable (_ request: UpstreamRequest, _ context: CallContext) async -> UpstreamReply
 
 /// One behaviour around the next call (retry, limits, metrics, auth…): `UpstreamCall` → `UpstreamCall`.
-public protocol UpstreamMiddleware: Sendable {
+protocol UpstreamMiddleware: Sendable {
     func wrap(_ next: @escaping UpstreamCall) -> UpstreamCall
 }
 

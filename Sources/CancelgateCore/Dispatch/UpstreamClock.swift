@@ -1,25 +1,25 @@
 /// The time every timing rule of the call path reads: the dispatcher's deadline, the layers'
 /// waits, the token cache's expiry. Production uses `ContinuousClock`; tests pass a manual clock
 /// with the same instant type, so deadlines and waits run without real time passing.
-public struct UpstreamClock: Sendable {
+struct UpstreamClock: Sendable {
     private let nowFunction: @Sendable () -> ContinuousClock.Instant
     private let sleepFunction: @Sendable (ContinuousClock.Instant) async throws -> Void
 
-    public init<C: Clock>(_ clock: C) where C.Instant == ContinuousClock.Instant, C: Sendable {
+    init<C: Clock>(_ clock: C) where C.Instant == ContinuousClock.Instant, C: Sendable {
         nowFunction = { clock.now }
         sleepFunction = { try await clock.sleep(until: $0, tolerance: nil) }
     }
 
-    public static let continuous = UpstreamClock(ContinuousClock())
+    static let continuous = UpstreamClock(ContinuousClock())
 
-    public var now: ContinuousClock.Instant { nowFunction() }
+    var now: ContinuousClock.Instant { nowFunction() }
 
     /// Throws `CancellationError` when the task is cancelled first.
-    public func sleep(until deadline: ContinuousClock.Instant) async throws {
+    func sleep(until deadline: ContinuousClock.Instant) async throws {
         try await sleepFunction(deadline)
     }
 
-    public func sleep(for duration: Duration) async throws {
+    func sleep(for duration: Duration) async throws {
         try await sleepFunction(now + duration)
     }
 }

@@ -1,18 +1,18 @@
-public import CancelgateWire
+internal import CancelgateWire
 /// Routes each entry (named upstream → top-level default → first matching route), rejects IDs
 /// that cannot be valid for their provider, removes duplicates per upstream and chunks the rest.
 /// Pure: no I/O, no clock.
-public struct Planner: Sendable {
-    public let config: RoutesConfig
+struct Planner: Sendable {
+    let config: RoutesConfig
     /// By upstream name, looked up once.
     let adapters: [String: any ProviderAdapter]
 
-    public init(config: RoutesConfig) {
+    init(config: RoutesConfig) {
         self.config = config
         self.adapters = Dictionary(uniqueKeysWithValues: config.upstreams.map { ($0.name, Adapters.adapter(for: $0)) })
     }
 
-    public func plan(_ request: CancelRequest) -> Plan {
+    func plan(_ request: CancelRequest) -> Plan {
         var entries: [PlannedEntry] = []
         var unitOrder: [String: [PlannedUnit]] = [:]  // upstream → unique units in order
         var seen: Set<UnitKey> = []
@@ -64,7 +64,7 @@ public struct Planner: Sendable {
     }
 
     /// A dry run's `plan`: one element per upstream call.
-    public func plannedCalls(_ plan: Plan, reason: String) -> [PlannedCall] {
+    func plannedCalls(_ plan: Plan, reason: String) -> [PlannedCall] {
         plan.work.flatMap { work in
             work.chunks.flatMap { chunk in
                 work.adapter.cancelCalls(for: chunk, reason: reason).map { call in

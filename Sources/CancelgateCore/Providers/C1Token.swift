@@ -1,5 +1,5 @@
 internal import Crypto
-public import CurlClient
+internal import CurlClient
 internal import Foundation
 internal import JWTKit
 
@@ -13,8 +13,8 @@ internal import JWTKit
 ///
 /// `@unchecked Sendable`: every stored `var` is read and written only under `lock` (NSLock, as in
 /// `AsyncSemaphore`); the fetch itself runs outside the lock.
-public final class C1TokenSource: @unchecked Sendable {
-    public enum Failure: Error, Sendable, Equatable {
+final class C1TokenSource: @unchecked Sendable {
+    enum Failure: Error, Sendable, Equatable {
         /// The endpoint could not be reached, failed, or answered something unreadable.
         case unavailable(String)
         /// The endpoint refused the credentials (or the secret cannot sign an assertion).
@@ -49,7 +49,7 @@ public final class C1TokenSource: @unchecked Sendable {
     private var nextWaiter: UInt64 = 0
     private var fetchCount = 0
 
-    public init(
+    init(
         tokenURL: String, clientID: String, clientSecret: Secret, transport: any HTTPTransport, clock: UpstreamClock = .continuous,
         onFetch: @escaping @Sendable (_ succeeded: Bool) -> Void = { _ in }
     ) {
@@ -62,7 +62,7 @@ public final class C1TokenSource: @unchecked Sendable {
     }
 
     /// Token requests sent so far.
-    public var fetches: Int { lock.withLock { fetchCount } }
+    var fetches: Int { lock.withLock { fetchCount } }
 
     /// Whether this source serves the same credentials (a reload keeps the source then).
     func serves(tokenURL: String, clientID: String, clientSecret: Secret) -> Bool {
@@ -70,7 +70,7 @@ public final class C1TokenSource: @unchecked Sendable {
     }
 
     /// A valid access token, fetched when none is cached or `invalidating` is the one just refused.
-    public func accessToken(invalidating refused: String? = nil) async -> Result<String, Failure> {
+    func accessToken(invalidating refused: String? = nil) async -> Result<String, Failure> {
         let id: UInt64 = lock.withLock {
             if let refused, token?.value == refused { token = nil }
             nextWaiter += 1

@@ -4,7 +4,7 @@ internal import Foundation
 /// an upstream's reply back to one `Resolution` per unit, or to follow-up calls that will learn
 /// it (Skyvern's single cancel that explains a bulk failure). Adapters never send anything: the
 /// `Dispatcher` alone makes calls, through the `Pipeline` (limits, deadlines, retries).
-public protocol ProviderAdapter: Sendable {
+protocol ProviderAdapter: Sendable {
     /// Why `id` can never be valid for this provider, or nil. Checked before any call.
     func rejection(of id: String) -> String?
     /// The key under which two spellings of one run are the same run (de-duplication).
@@ -22,39 +22,39 @@ public protocol ProviderAdapter: Sendable {
 }
 
 extension ProviderAdapter {
-    public func canonicalKey(_ id: String) -> String { id }
+    func canonicalKey(_ id: String) -> String { id }
     /// 429, 502, 503, 504: not 500, which for most providers means the item itself failed.
-    public var transientStatuses: Set<Int> { RetryPolicy.commonTransientStatuses }
+    var transientStatuses: Set<Int> { RetryPolicy.commonTransientStatuses }
 }
 
 /// One unique (upstream, run) of a plan: the ID as it is sent, and the key its answer is kept under.
-public struct PlannedUnit: Sendable {
-    public var id: String
-    public var key: UnitKey
+struct PlannedUnit: Sendable {
+    var id: String
+    var key: UnitKey
 
-    public init(id: String, key: UnitKey) {
+    init(id: String, key: UnitKey) {
         self.id = id
         self.key = key
     }
 }
 
 /// A call an adapter wants made, with the units it answers for.
-public struct UnitCall: Sendable {
-    public enum Purpose: Sendable {
+struct UnitCall: Sendable {
+    enum Purpose: Sendable {
         /// Cancels its units.
         case cancel
         /// Learns why an earlier answer left its units without a result (Skyvern's single cancel).
         case explain
     }
 
-    public var units: [PlannedUnit]
-    public var request: UpstreamRequest
-    public var purpose: Purpose
+    var units: [PlannedUnit]
+    var request: UpstreamRequest
+    var purpose: Purpose
     /// Sends made for these units by the calls before this one, and whether one was in doubt.
-    public var priorAttempts: Int
-    public var priorInDoubt: Bool
+    var priorAttempts: Int
+    var priorInDoubt: Bool
 
-    public init(units: [PlannedUnit], request: UpstreamRequest, purpose: Purpose = .cancel, priorAttempts: Int = 0, priorInDoubt: Bool = false) {
+    init(units: [PlannedUnit], request: UpstreamRequest, purpose: Purpose = .cancel, priorAttempts: Int = 0, priorInDoubt: Bool = false) {
         self.units = units
         self.request = request
         self.purpose = purpose
@@ -62,23 +62,23 @@ public struct UnitCall: Sendable {
         self.priorInDoubt = priorInDoubt
     }
 
-    public var ids: [String] { units.map(\.id) }
+    var ids: [String] { units.map(\.id) }
 }
 
 /// An adapter's reading of one reply.
-public struct Interpretation: Sendable {
+struct Interpretation: Sendable {
     /// By ID as sent; a unit of the call without one must be answered by a follow-up.
-    public var resolutions: [String: Resolution]
-    public var followUps: [UnitCall]
+    var resolutions: [String: Resolution]
+    var followUps: [UnitCall]
 
-    public init(_ resolutions: [String: Resolution], followUps: [UnitCall] = []) {
+    init(_ resolutions: [String: Resolution], followUps: [UnitCall] = []) {
         self.resolutions = resolutions
         self.followUps = followUps
     }
 }
 
-public enum Adapters {
-    public static func adapter(for upstream: UpstreamConfig) -> any ProviderAdapter {
+enum Adapters {
+    static func adapter(for upstream: UpstreamConfig) -> any ProviderAdapter {
         switch upstream.provider {
         case .kubiya: upstream.mode == .single ? KubiyaSingleAdapter() : KubiyaBatchAdapter()
         case .skyvern: SkyvernAdapter()

@@ -1,8 +1,8 @@
-public import CancelgateWire
+internal import CancelgateWire
 /// Joins the plan's per-entry decisions with the dispatcher's per-unit answers into the report:
 /// one result per requested entry, in request order.
-public enum ReportBuilder {
-    public static func build(
+enum ReportBuilder {
+    static func build(
         plan: Plan, resolutions: [UnitKey: Resolution], requestID: String, dryRun: Bool, plannedCalls: [PlannedCall]? = nil
     ) -> CancelReport {
         let results = plan.entries.map { entry -> ItemResult in
@@ -25,7 +25,7 @@ public enum ReportBuilder {
         return CancelReport(requestID: requestID, dryRun: dryRun, summary: summarize(results), results: results, plan: dryRun ? (plannedCalls ?? []) : nil)
     }
 
-    public static func summarize(_ results: [ItemResult]) -> Summary {
+    static func summarize(_ results: [ItemResult]) -> Summary {
         Summary(results)
     }
 }
