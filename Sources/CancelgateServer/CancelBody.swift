@@ -29,8 +29,11 @@ struct CancelBody {
             errors.append(.init(pointer: JSONPointer.appending("", key), message: "unknown field; allowed: ids, items, reason, upstream"))
         }
         let reason = string(object["reason"], at: "/reason", errors: &errors)
-        if let reason, reason.isEmpty || reason.count > maxReasonLength {
-            errors.append(.init(pointer: "/reason", message: "must be 1 to \(maxReasonLength) characters (got \(reason.count))"))
+        // Counted in Unicode scalars, as the providers' (Python) validators count: an emoji with a
+        // skin tone is one Character but two scalars, and Kubiya refuses a whole batch over 500.
+        if let reason, reason.isEmpty || reason.unicodeScalars.count > maxReasonLength {
+            errors.append(
+                .init(pointer: "/reason", message: "must be 1 to \(maxReasonLength) Unicode code points (got \(reason.unicodeScalars.count))"))
         }
         let upstream = string(object["upstream"], at: "/upstream", errors: &errors)
         if let upstream, upstream.isEmpty {

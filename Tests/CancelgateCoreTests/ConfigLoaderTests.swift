@@ -150,6 +150,16 @@ struct ConfigLoaderTests {
         #expect(config.routes.first?.matches("job_1") == true)
     }
 
+    /// 250 thumbs-up with a skin tone are 500 Unicode scalars: the most a provider accepts.
+    @Test func defaultReasonOfExactly500UnicodeScalarsIsAccepted() throws {
+        let reason = String(repeating: "👍🏽", count: 250)
+        #expect(reason.count == 250 && reason.unicodeScalars.count == 500)
+        let text =
+            #"{ "server": { "default_reason": ""# + reason + #"" }, "upstreams": { "k": { "provider": "kubiya", "base_url": "https://k.example" } } }"#
+        let config = try ConfigLoader.load(data: Data(text.utf8), environment: [:])
+        #expect(config.server.defaultReason == reason)
+    }
+
     @Test func absoluteTokenURLIsAccepted() throws {
         let text = #"""
             { "upstreams": { "c1": { "provider": "c1", "base_url": "https://tenant.example",
