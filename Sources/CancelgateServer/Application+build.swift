@@ -11,7 +11,7 @@ public struct GatewayOptions: Sendable {
     public var readiness: Readiness
     public var onServerRunning: @Sendable (Int) async -> Void
     /// Where `Idempotency-Key`s are remembered; nil: an `InMemoryIdempotencyStore` of
-    /// `server.idempotency_max_entries` for this application.
+    /// `server.idempotency_max_entries` and `server.idempotency_max_bytes` for this application.
     public var idempotencyStore: (any IdempotencyStore)?
     /// Where a reload (SIGHUP, `POST /admin/reload`) reads routes.json; nil: reload is refused.
     public var configSource: ConfigSource?
@@ -47,7 +47,8 @@ public func buildApplication(
     live: LiveConfiguration, prometheus: PrometheusMetrics, options: GatewayOptions = .init(), logger: Logger
 ) -> some ApplicationProtocol {
     let server = live.current.config.server
-    let idempotency = options.idempotencyStore ?? InMemoryIdempotencyStore(maxEntries: server.idempotencyMaxEntries)
+    let idempotency = options.idempotencyStore ?? InMemoryIdempotencyStore(
+        maxEntries: server.idempotencyMaxEntries, maxBytes: server.idempotencyMaxBytes)
     let router = buildRouter(live: live, prometheus: prometheus, readiness: options.readiness, idempotency: idempotency)
     return Application(
         router: router,

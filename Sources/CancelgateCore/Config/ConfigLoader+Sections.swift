@@ -40,7 +40,10 @@ extension ConfigReader {
                 ?? ServerConfig.defaultRequestTimeoutMs,
             defaultReason: reason,
             idempotencyMaxEntries: int(server, "idempotency_max_entries", in: Limits.idempotencyMaxEntries, default: ServerConfig.defaultIdempotencyMaxEntries)
-                ?? ServerConfig.defaultIdempotencyMaxEntries
+                ?? ServerConfig.defaultIdempotencyMaxEntries,
+            idempotencyMaxBytes: int(
+                server, "idempotency_max_bytes", in: Limits.idempotencyMaxBytes, default: ServerConfig.defaultIdempotencyMaxBytes)
+                ?? ServerConfig.defaultIdempotencyMaxBytes
         )
     }
 
