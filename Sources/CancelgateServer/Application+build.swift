@@ -60,7 +60,8 @@ public func buildApplication(
 public func buildRouter(
     live: LiveConfiguration, prometheus: PrometheusMetrics, readiness: Readiness, idempotency: any IdempotencyStore
 ) -> Router<GatewayContext> {
-    let router = Router(context: GatewayContext.self)
+    // HEAD for every GET, as openapi.json promises (and RFC 9110 §9.1 asks of a server).
+    let router = Router(context: GatewayContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: RequestMetricsMiddleware(metrics: prometheus.metrics))
     router.add(middleware: ProblemMiddleware())
     router.get("healthz") { _, _ in HealthAnswer(status: "ok") }
@@ -80,6 +81,8 @@ public func buildRouter(
         return UpstreamList(config.upstreams, maxItems: config.server.maxItems)
     }
     AdminController(live: live).addRoutes(to: router.group("admin").add(middleware: ClientAuthMiddleware(live: live)))
+    // Last, after every route: it wraps only the not-found responder (see its comment).
+    router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes, headForGet: true))
     return router
 }
 
