@@ -52,6 +52,7 @@ public func buildApplication(
     let router = buildRouter(live: live, prometheus: prometheus, readiness: options.readiness, idempotency: idempotency)
     return Application(
         router: router,
+        server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])),
         configuration: .init(address: .hostname(options.host ?? server.host, port: options.port ?? server.port), serverName: "cancelgate"),
         onServerRunning: { channel in await options.onServerRunning(channel.localAddress?.port ?? 0) },
         logger: logger)
