@@ -2,6 +2,7 @@ public import CancelgateCore
 internal import Foundation
 public import Hummingbird
 public import Logging
+internal import NIOCore
 
 /// What `buildApplication` needs beyond the configuration.
 public struct GatewayOptions: Sendable {
@@ -54,7 +55,11 @@ public func buildApplication(
         router: router,
         server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])),
         configuration: .init(address: .hostname(options.host ?? server.host, port: options.port ?? server.port), serverName: "cancelgate"),
-        onServerRunning: { channel in await options.onServerRunning(channel.localAddress?.port ?? 0) },
+        onServerRunning: { channel in
+            // Our own line, so scripts that start `serve --port 0` need not parse Hummingbird's.
+            logger.info("listening", metadata: ["server.address": "\(listeningAddress(channel.localAddress))"])
+            await options.onServerRunning(channel.localAddress?.port ?? 0)
+        },
         logger: logger)
 }
 
@@ -85,6 +90,16 @@ public func buildRouter(
     // Last, after every route: it wraps only the not-found responder (see its comment).
     router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes, headForGet: true))
     return router
+}
+
+/// `127.0.0.1:54321`, `[::1]:8080`, or the socket path.
+func listeningAddress(_ address: SocketAddress?) -> String {
+    guard let address else { return "unknown" }
+    switch address {
+    case .v4: return "\(address.ipAddress ?? "?"):\(address.port ?? 0)"
+    case .v6: return "[\(address.ipAddress ?? "?")]:\(address.port ?? 0)"
+    case .unixDomainSocket: return address.pathname ?? "unix"
+    }
 }
 
 struct HealthAnswer: ResponseEncodable {

@@ -1,11 +1,25 @@
 import Foundation
 import HummingbirdTesting
+import InMemoryLogging
+import Logging
 import NIOCore
 import NIOPosix
 import Testing
 
-/// What a client sees of the server itself: `Expect: 100-continue` answered at once.
+/// What a client sees of the server itself: the `listening` line scripts wait for, and
+/// `Expect: 100-continue` answered at once.
 @Suite struct HTTPEdgeTests {
+    /// `serve --port 0` and the demo log the bound address in their own line.
+    @Test func listeningLineNamesTheBoundAddress() async throws {
+        try await GatewayHarness.run { h in
+            let port = try #require(h.gateway.port)
+            let lines = h.logs.entries.filter { "\($0.message)" == "listening" }
+            #expect(lines.count == 1)
+            #expect(lines.first?.level == .info)
+            #expect(lines.first?.metadata["server.address"] == "127.0.0.1:\(port)")
+        }
+    }
+
     /// A client that sends `Expect: 100-continue` (curl, PHP) holds its body back until the
     /// server says `100 Continue`. On a raw connection: the head alone, then the interim answer
     /// must arrive (the server cannot answer the request itself without its body), then the
