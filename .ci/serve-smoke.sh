@@ -66,4 +66,12 @@ grep 'reload refused' "$work/serve.log" | jq -e '.["config.errors"] | contains("
 curl -sf "$base/v1/upstreams" | jq -e '.upstreams[] | select(.name == "meibel") | .concurrency == 3' >/dev/null
 kill -0 "$serve"
 curl -sf "$base/metrics" | grep -q 'cancelgate_config_reloads_total{result="refused"} 1'
+echo "-- demo with standard output not a terminal: the report shows while it still serves"
+# A file is buffered by stdio as a pipe is (`make demo | tee demo.txt`): unflushed, nothing would show until exit.
+"$bin" demo --port 0 --log-level warning >"$work/demo.txt" 2>"$work/demo.err" &
+demo=$!
+pids+=($demo)
+poll "the demo's report before it stops" grep -q 'Press Ctrl-C to stop' "$work/demo.txt"
+grep -q 'cancel_requested' "$work/demo.txt"
+kill "$demo" 2>/dev/null || true
 echo "serve smoke: ok"
