@@ -55,12 +55,19 @@ checks=not_a_server_error,status_code_conformance,content_type_conformance,respo
 # fuzz ROUTES [TOKEN]: serve ROUTES on a free loopback port, run schemathesis against the document
 # it serves (as the client of TOKEN, if given; the token is not printed), stop the gateway.
 fuzz() {
-    local routes="$1" token="${2:-}" port base pid
-    port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-    base="http://127.0.0.1:$port"
-    .build/debug/cancelgate serve --config "$routes" --host 127.0.0.1 --port "$port" --log-level warning >"$work/gateway.log" 2>&1 &
+    local routes="$1" token="${2:-}" address="" base pid
+    .build/debug/cancelgate serve --config "$routes" --host 127.0.0.1 --port 0 --log-level info >"$work/gateway.log" 2>&1 &
     pid="$!"
     pids+=("$pid")
+    # Port 0: the gateway's own `listening` line (text format: `server.address=HOST:PORT`) names it.
+    for _ in $(seq 1 300); do
+        address="$(grep -o 'server\.address=[0-9.]*:[0-9]*' "$work/gateway.log" | head -n 1 | cut -d= -f2)" || true
+        [ -n "$address" ] && break
+        kill -0 "$pid" 2>/dev/null || fail "cancelgate serve exited"
+        sleep 0.1
+    done
+    [ -n "$address" ] || fail "the gateway never logged its listening line"
+    base="http://$address"
     for _ in $(seq 1 300); do
         curl -fsS --max-time 1 "$base/readyz" >/dev/null 2>&1 && break
         kill -0 "$pid" 2>/dev/null || fail "cancelgate serve exited"

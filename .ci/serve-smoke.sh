@@ -19,11 +19,13 @@ poll() { # poll <what> <command...>: up to 15 s
 "$bin" fakes --port 0 --auto-create --write-routes "$work/routes.json" --log-level warning >"$work/fakes.log" 2>&1 &
 pids+=($!)
 poll "the fakes' routes.json" test -s "$work/routes.json"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$bin" serve --config "$work/routes.json" --host 127.0.0.1 --port "$port" --log-format json --log-level info >"$work/serve.log" 2>&1 &
+"$bin" serve --config "$work/routes.json" --host 127.0.0.1 --port 0 --log-format json --log-level info >"$work/serve.log" 2>&1 &
 serve=$!
 pids+=($serve)
-base=http://127.0.0.1:$port
+# Port 0: the gateway's own `listening` line names the address it bound.
+listening() { grep '"message":"listening"' "$work/serve.log" | jq -er '.["server.address"]'; }
+poll "the listening line" listening
+base=http://$(listening)
 poll "/readyz" curl -sf "$base/readyz"
 
 curl -sf -X POST "$base/v1/cancel" -H 'Content-Type: application/json' -H 'X-Request-ID: smoke-1' \
@@ -64,4 +66,12 @@ grep 'reload refused' "$work/serve.log" | jq -e '.["config.errors"] | contains("
 curl -sf "$base/v1/upstreams" | jq -e '.upstreams[] | select(.name == "meibel") | .concurrency == 3' >/dev/null
 kill -0 "$serve"
 curl -sf "$base/metrics" | grep -q 'cancelgate_config_reloads_total{result="refused"} 1'
+echo "-- demo with standard output not a terminal: the report shows while it still serves"
+# A file is buffered by stdio as a pipe is (`make demo | tee demo.txt`): unflushed, nothing would show until exit.
+"$bin" demo --port 0 --log-level warning >"$work/demo.txt" 2>"$work/demo.err" &
+demo=$!
+pids+=($demo)
+poll "the demo's report before it stops" grep -q 'Press Ctrl-C to stop' "$work/demo.txt"
+grep -q 'cancel_requested' "$work/demo.txt"
+kill "$demo" 2>/dev/null || true
 echo "serve smoke: ok"

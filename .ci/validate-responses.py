@@ -6,8 +6,10 @@ CANCELGATE_RECORD_RESPONSES=<file> is set (see RecordingTestClient in
 Tests/CancelgateServerTests/OpenAPITests.swift):
     {"test", "method", "uri", "status", "headers": {lower-case name: value}, "body"}
 Each answer is checked with openapi-core (status documented for its operation, media type, body
-schema, documented headers). An answer for a path or method the document does not have must be
-the documented 404 problem (components/responses/NotFound).
+schema, documented headers). An answer for a path the document does not have must be the
+documented 404 problem (components/responses/NotFound); one for a documented path with a method
+it does not document, the 405 problem (components/responses/MethodNotAllowed) whose Allow header
+lists exactly the path's documented methods.
 
 Fails when any answer breaks the document, when some documented operation has no answer at all,
 or when POST /v1/cancel was seen with fewer than --min-cancel-statuses distinct statuses.
@@ -50,6 +52,8 @@ class Checker:
         self.api = OpenAPI.from_dict(self.document, config=config)
         not_found = "#/components/responses/NotFound/content/application~1problem+json/schema"
         self.not_found = jsonschema.Draft202012Validator({"$ref": not_found, "components": self.document["components"]})
+        not_allowed = "#/components/responses/MethodNotAllowed/content/application~1problem+json/schema"
+        self.not_allowed = jsonschema.Draft202012Validator({"$ref": not_allowed, "components": self.document["components"]})
 
     def operations(self):
         return {(method, path) for path, item in self.document["paths"].items() for method in item if method in METHODS}
@@ -62,12 +66,19 @@ class Checker:
         body = record["body"].encode("utf-8")
         # Every path of the document is literal (no templates), so the path is its own key.
         key = (method, url.path)
+        item = self.document["paths"].get(url.path, {})
+        if method == "head" and "get" in item:
+            # Every GET also answers HEAD (the document's description): a GET status, no body.
+            ok = str(record["status"]) in item["get"]["responses"] and not body
+            return key, [] if ok else [f"HEAD answered {record['status']} with {len(body)} bytes, not a GET status without a body"]
         request = MockRequest("http://127.0.0.1", method, url.path, args=dict(parse_qsl(url.query, keep_blank_values=True)))
         response = MockResponse(body, status_code=record["status"], headers=headers, content_type=headers.get("content-type", ""))
         try:
             self.api.validate_response(request, response)
             return key, []
-        except (PathNotFound, OperationNotFound):
+        except OperationNotFound:
+            return ("*", "method not documented"), self.check_not_allowed(record, url.path)
+        except PathNotFound:
             return ("*", "not documented"), self.check_not_found(record)
         except Exception as error:  # every openapi-core validation error
             cause = f" ({error.__cause__})" if error.__cause__ else ""
@@ -81,6 +92,22 @@ class Checker:
         except ValueError:
             return ["404 body is not JSON"]
         return [f"404 body: {e.message}" for e in self.not_found.iter_errors(body)]
+
+
+    def check_not_allowed(self, record, path):
+        if record["status"] != 405 or media_type(record["headers"]) != PROBLEM_JSON:
+            return [f"undocumented method answered {record['status']} {media_type(record['headers'])}, not the 405 problem"]
+        methods = {m for m in self.document["paths"][path] if m in METHODS}
+        if "get" in methods:
+            methods.add("head")  # every GET also answers HEAD
+        documented = sorted(m.upper() for m in methods)
+        allow = sorted(m.strip() for m in record["headers"].get("allow", "").split(",") if m.strip())
+        problems = [] if allow == documented else [f"405 Allow {allow} is not the documented methods {documented}"]
+        try:
+            body = json.loads(record["body"])
+        except ValueError:
+            return problems + ["405 body is not JSON"]
+        return problems + [f"405 body: {e.message}" for e in self.not_allowed.iter_errors(body)]
 
 
 def main():

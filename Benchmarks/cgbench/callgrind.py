@@ -45,7 +45,7 @@ def measure(procs, binary, config, ids_for, sizes, reps, timeout, annotate_to=No
             f"--callgrind-out-file={directory}/callgrind.out.%p",
             binary, "serve", "--config", config, "--host", "127.0.0.1", "--port", "0", "--log-level", "info"]
     proc = procs.start("gateway-callgrind", argv, {"LD_PRELOAD": shim})
-    match = processes.wait_for_line(proc, r"listening on 127\.0\.0\.1:(\d+)", timeout)
+    match = processes.wait_for_line(proc, r"server\.address=127\.0\.0\.1:(\d+)", timeout)
     base = f"http://127.0.0.1:{match.group(1)}"
     processes.wait_ready(proc, base + "/readyz", timeout)
     # Warm-up, not counted: first-use costs (lazy globals, caches) are start-up, not per item.

@@ -85,7 +85,8 @@ class Bench:
     def start_gateway(self, config):
         self.gateway = self.procs.start("gateway", [self.binary, "serve", "--config", config, "--host", "127.0.0.1",
                                                     "--port", "0", "--log-level", "info"])
-        match = processes.wait_for_line(self.gateway, r"listening on 127\.0\.0\.1:(\d+)", 60)
+        # The gateway's own `listening` line: `server.address=127.0.0.1:PORT` in the text log format.
+        match = processes.wait_for_line(self.gateway, r"server\.address=127\.0\.0\.1:(\d+)", 60)
         self.gateway_url = f"http://127.0.0.1:{match.group(1)}"
         processes.wait_ready(self.gateway, self.gateway_url + "/readyz", 60)
         status, listing = http.get_json(self.gateway_url + "/v1/upstreams")

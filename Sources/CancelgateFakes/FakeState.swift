@@ -21,8 +21,9 @@ public actor FakeState {
     var c1TokenCount = 0
     var hangs: [ObjectIdentifier: HangLatch] = [:]
     /// provider → calls being handled now, and the most ever handled at once.
-    var inFlight: [FakeProvider: Int] = [:]
+    var inFlight: [FakeProvider: Set<UInt64>] = [:]
     var peakInFlight: [FakeProvider: Int] = [:]
+    var nextCallTicket: UInt64 = 0
     var heldWaiters: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
 
     /// - Parameters:
@@ -112,13 +113,18 @@ public actor FakeState {
         received[call.provider, default: []].append(call)
     }
 
-    func callStarted(_ provider: FakeProvider) {
-        inFlight[provider, default: 0] += 1
-        peakInFlight[provider] = max(peakInFlight[provider] ?? 0, inFlight[provider] ?? 0)
+    /// A call is being handled; its ticket ends it (`callEnded`).
+    func callStarted(_ provider: FakeProvider) -> CallTicket {
+        nextCallTicket += 1
+        inFlight[provider, default: []].insert(nextCallTicket)
+        peakInFlight[provider] = max(peakInFlight[provider] ?? 0, inFlight[provider]?.count ?? 0)
+        return CallTicket(provider: provider, id: nextCallTicket)
     }
 
-    func callEnded(_ provider: FakeProvider) {
-        inFlight[provider, default: 0] -= 1
+    /// Idempotent: a fault that closes the connection ends its call before the close, so the
+    /// client cannot send the next call while this one still counts.
+    func callEnded(_ ticket: CallTicket) {
+        inFlight[ticket.provider]?.remove(ticket.id)
     }
 
     func latency(for provider: FakeProvider) -> Duration? {
@@ -158,4 +164,10 @@ public actor FakeState {
     static func key(_ provider: FakeProvider, _ id: String) -> String {
         provider == .kubiya ? (KubiyaUUID.canonical(id) ?? id.lowercased()) : id
     }
+}
+
+/// One call being handled by a fake (for the in-flight count).
+struct CallTicket: Sendable {
+    let provider: FakeProvider
+    let id: UInt64
 }

@@ -5,10 +5,11 @@ extension FakeUpstreams {
     /// What a faulted cancel call gets instead of (or around) `answer`, the provider's real answer.
     func apply(
         _ fault: FakeFault,
-        _ provider: FakeProvider,
+        _ ticket: CallTicket,
         _ context: FakeRequestContext,
         answer: () async throws -> Response
     ) async throws -> Response {
+        let provider = ticket.provider
         switch fault {
         case .status(let code):
             return FakeResponse.fault(provider, status: code)
@@ -22,6 +23,7 @@ extension FakeUpstreams {
         case .garbage:
             return FakeResponse.garbage()
         case .closeConnection:
+            await state.callEnded(ticket)
             await context.closeConnection()
             throw FakeAbort.connectionClosed
         case .closeAfterBody:
@@ -30,6 +32,7 @@ extension FakeUpstreams {
             return try await answer().trickled(chunkBytes: chunkBytes, interval: interval)
         case .cancelThenClose:
             _ = try await answer()
+            await state.callEnded(ticket)
             await context.closeConnection()
             throw FakeAbort.connectionClosed
         case .hang:

@@ -69,27 +69,28 @@ public struct FakeUpstreams: Sendable {
     ) async throws -> Response {
         let call = FakeCall(provider: provider, path: request.uri.path, ids: ids, requestID: request.requestID, authorized: authorized)
         await state.record(call)
-        await state.callStarted(provider)
+        let ticket = await state.callStarted(provider)
         do {
-            let response = try await answerCall(provider, ids: ids, context, faultable: faultable, answer: answer)
-            await state.callEnded(provider)
+            let response = try await answerCall(ticket, ids: ids, context, faultable: faultable, answer: answer)
+            await state.callEnded(ticket)
             return response
         } catch {
-            await state.callEnded(provider)
+            await state.callEnded(ticket)
             throw error
         }
     }
 
     private func answerCall(
-        _ provider: FakeProvider, ids: [String], _ context: FakeRequestContext, faultable: Bool, answer: () async throws -> Response
+        _ ticket: CallTicket, ids: [String], _ context: FakeRequestContext, faultable: Bool, answer: () async throws -> Response
     ) async throws -> Response {
+        let provider = ticket.provider
         if let latency = await state.latency(for: provider), latency > .zero {
             try await Task.sleep(for: latency)
         }
         guard faultable, let fault = await state.takeFault(for: provider, ids: ids) else {
             return try await answer()
         }
-        return try await apply(fault, provider, context, answer: answer)
+        return try await apply(fault, ticket, context, answer: answer)
     }
 
     /// Holds a call until released, 60 s pass, the client closes its side, or the task is cancelled.

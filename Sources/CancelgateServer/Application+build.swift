@@ -2,6 +2,7 @@ public import CancelgateCore
 internal import Foundation
 public import Hummingbird
 public import Logging
+internal import NIOCore
 
 /// What `buildApplication` needs beyond the configuration.
 public struct GatewayOptions: Sendable {
@@ -11,7 +12,7 @@ public struct GatewayOptions: Sendable {
     public var readiness: Readiness
     public var onServerRunning: @Sendable (Int) async -> Void
     /// Where `Idempotency-Key`s are remembered; nil: an `InMemoryIdempotencyStore` of
-    /// `server.idempotency_max_entries` for this application.
+    /// `server.idempotency_max_entries` and `server.idempotency_max_bytes` for this application.
     public var idempotencyStore: (any IdempotencyStore)?
     /// Where a reload (SIGHUP, `POST /admin/reload`) reads routes.json; nil: reload is refused.
     public var configSource: ConfigSource?
@@ -47,19 +48,26 @@ public func buildApplication(
     live: LiveConfiguration, prometheus: PrometheusMetrics, options: GatewayOptions = .init(), logger: Logger
 ) -> some ApplicationProtocol {
     let server = live.current.config.server
-    let idempotency = options.idempotencyStore ?? InMemoryIdempotencyStore(maxEntries: server.idempotencyMaxEntries)
+    let idempotency = options.idempotencyStore ?? InMemoryIdempotencyStore(
+        maxEntries: server.idempotencyMaxEntries, maxBytes: server.idempotencyMaxBytes)
     let router = buildRouter(live: live, prometheus: prometheus, readiness: options.readiness, idempotency: idempotency)
     return Application(
         router: router,
+        server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])),
         configuration: .init(address: .hostname(options.host ?? server.host, port: options.port ?? server.port), serverName: "cancelgate"),
-        onServerRunning: { channel in await options.onServerRunning(channel.localAddress?.port ?? 0) },
+        onServerRunning: { channel in
+            // Our own line, so scripts that start `serve --port 0` need not parse Hummingbird's.
+            logger.info("listening", metadata: ["server.address": "\(listeningAddress(channel.localAddress))"])
+            await options.onServerRunning(channel.localAddress?.port ?? 0)
+        },
         logger: logger)
 }
 
 public func buildRouter(
     live: LiveConfiguration, prometheus: PrometheusMetrics, readiness: Readiness, idempotency: any IdempotencyStore
 ) -> Router<GatewayContext> {
-    let router = Router(context: GatewayContext.self)
+    // HEAD for every GET, as openapi.json promises (and RFC 9110 §9.1 asks of a server).
+    let router = Router(context: GatewayContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: RequestMetricsMiddleware(metrics: prometheus.metrics))
     router.add(middleware: ProblemMiddleware())
     router.get("healthz") { _, _ in HealthAnswer(status: "ok") }
@@ -79,7 +87,19 @@ public func buildRouter(
         return UpstreamList(config.upstreams, maxItems: config.server.maxItems)
     }
     AdminController(live: live).addRoutes(to: router.group("admin").add(middleware: ClientAuthMiddleware(live: live)))
+    // Last, after every route: it wraps only the not-found responder (see its comment).
+    router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes, headForGet: true))
     return router
+}
+
+/// `127.0.0.1:54321`, `[::1]:8080`, or the socket path.
+func listeningAddress(_ address: SocketAddress?) -> String {
+    guard let address else { return "unknown" }
+    switch address {
+    case .v4: return "\(address.ipAddress ?? "?"):\(address.port ?? 0)"
+    case .v6: return "[\(address.ipAddress ?? "?")]:\(address.port ?? 0)"
+    case .unixDomainSocket: return address.pathname ?? "unix"
+    }
 }
 
 struct HealthAnswer: ResponseEncodable {

@@ -24,42 +24,45 @@ struct CancelBody {
         guard case .object(let object) = document else {
             throw .invalid([.init(pointer: "", message: "must be a JSON object with `ids` and/or `items`")])
         }
-        var errors: [Problem.FieldError] = []
+        var errors = FieldErrorList()
         for key in object.keys.sorted() where !topLevelKeys.contains(key) {
             errors.append(.init(pointer: JSONPointer.appending("", key), message: "unknown field; allowed: ids, items, reason, upstream"))
         }
         let reason = string(object["reason"], at: "/reason", errors: &errors)
-        if let reason, reason.isEmpty || reason.count > maxReasonLength {
-            errors.append(.init(pointer: "/reason", message: "must be 1 to \(maxReasonLength) characters (got \(reason.count))"))
+        // Counted in Unicode scalars, as the providers' (Python) validators count: an emoji with a
+        // skin tone is one Character but two scalars, and Kubiya refuses a whole batch over 500.
+        if let reason, reason.isEmpty || reason.unicodeScalars.count > maxReasonLength {
+            errors.append(
+                .init(pointer: "/reason", message: "must be 1 to \(maxReasonLength) Unicode code points (got \(reason.unicodeScalars.count))"))
         }
         let upstream = string(object["upstream"], at: "/upstream", errors: &errors)
         if let upstream, upstream.isEmpty {
             errors.append(.init(pointer: "/upstream", message: "must not be empty"))
         }
+        // Counts first: a body of too many entries is one error, not one per entry.
+        let ids = array(object["ids"], at: "/ids", errors: &errors)
+        let items = array(object["items"], at: "/items", errors: &errors)
+        let total = (ids?.count ?? 0) + (items?.count ?? 0)
         var entries: [CancelEntry] = []
-        if let ids = array(object["ids"], at: "/ids", errors: &errors) {
-            for (index, value) in ids.enumerated() {
-                if let id = string(value, at: "/ids/\(index)", errors: &errors) { entries.append(CancelEntry(id: id)) }
-            }
-        }
-        if let items = array(object["items"], at: "/items", errors: &errors) {
-            for (index, value) in items.enumerated() {
-                if let entry = item(value, at: "/items/\(index)", errors: &errors) { entries.append(entry) }
-            }
-        }
-        let total = (object["ids"].flatMap(\.arrayCount) ?? 0) + (object["items"].flatMap(\.arrayCount) ?? 0)
         if object["ids"] == nil && object["items"] == nil {
             errors.append(.init(pointer: "", message: "needs `ids` or `items` with at least one entry"))
         } else if total == 0 {
             errors.append(.init(pointer: object["ids"] != nil ? "/ids" : "/items", message: "must name at least one ID"))
         } else if total > maxItems {
             errors.append(.init(pointer: object["items"] != nil && object["ids"] == nil ? "/items" : "/ids", message: "names \(total) IDs; at most \(maxItems) per request"))
+        } else {
+            for (index, value) in (ids ?? []).enumerated() {
+                if let id = string(value, at: "/ids/\(index)", errors: &errors) { entries.append(CancelEntry(id: id)) }
+            }
+            for (index, value) in (items ?? []).enumerated() {
+                if let entry = item(value, at: "/items/\(index)", errors: &errors) { entries.append(entry) }
+            }
         }
         guard errors.isEmpty else { throw .invalid(errors) }
         return CancelBody(reason: reason, upstream: upstream, entries: entries)
     }
 
-    private static func string(_ value: JSONValue?, at pointer: String, errors: inout [Problem.FieldError]) -> String? {
+    private static func string(_ value: JSONValue?, at pointer: String, errors: inout FieldErrorList) -> String? {
         switch value {
         case nil: return nil
         case .string(let text): return text
@@ -69,7 +72,7 @@ struct CancelBody {
         }
     }
 
-    private static func array(_ value: JSONValue?, at pointer: String, errors: inout [Problem.FieldError]) -> [JSONValue]? {
+    private static func array(_ value: JSONValue?, at pointer: String, errors: inout FieldErrorList) -> [JSONValue]? {
         switch value {
         case nil: return nil
         case .array(let elements): return elements
@@ -79,7 +82,7 @@ struct CancelBody {
         }
     }
 
-    private static func item(_ value: JSONValue, at pointer: String, errors: inout [Problem.FieldError]) -> CancelEntry? {
+    private static func item(_ value: JSONValue, at pointer: String, errors: inout FieldErrorList) -> CancelEntry? {
         guard case .object(let object) = value else {
             errors.append(.init(pointer: pointer, message: "must be an object like {\"id\": \"…\"}, not \(value.typeName)"))
             return nil
@@ -97,11 +100,5 @@ struct CancelBody {
             errors.append(.init(pointer: pointer + "/upstream", message: "must not be empty"))
         }
         return id.map { CancelEntry(id: $0, upstream: upstream) }
-    }
-}
-
-extension JSONValue {
-    fileprivate var arrayCount: Int? {
-        if case .array(let elements) = self { elements.count } else { nil }
     }
 }

@@ -111,6 +111,7 @@ public final class LiveConfiguration: @unchecked Sendable {
         if old.server.host != new.server.host { names.append("server.host") }
         if old.server.port != new.server.port { names.append("server.port") }
         if old.server.idempotencyMaxEntries != new.server.idempotencyMaxEntries { names.append("server.idempotency_max_entries") }
+        if old.server.idempotencyMaxBytes != new.server.idempotencyMaxBytes { names.append("server.idempotency_max_bytes") }
         return names
     }
 }

@@ -17,15 +17,25 @@ public struct Problem: HTTPResponseError, Sendable {
     public let type: String
     public let title: String
     public let detail: String
+    /// The listed errors: at most `maxListedErrors`, each field at most `maxFieldLength` scalars.
     public let errors: [FieldError]
+    /// Every error found, listed or not.
+    public let errorCount: Int
     public var headers: HTTPFields = [:]
 
-    public init(_ status: HTTPResponse.Status, type: String, title: String, detail: String, errors: [FieldError] = []) {
+    /// - Parameter errorCount: how many errors were found when `errors` holds only the first ones
+    ///   (`FieldErrorList`); nil: `errors.count`.
+    public init(
+        _ status: HTTPResponse.Status, type: String, title: String, detail: String, errors: [FieldError] = [], errorCount: Int? = nil
+    ) {
         self.status = status
         self.type = "https://cancelgate.dev/problems/\(type)"
         self.title = title
-        self.detail = detail
-        self.errors = errors
+        self.detail = Self.truncated(detail, to: Self.maxDetailLength)
+        self.errors = errors.prefix(Self.maxListedErrors).map {
+            FieldError(pointer: Self.truncated($0.pointer, to: Self.maxFieldLength), message: Self.truncated($0.message, to: Self.maxFieldLength))
+        }
+        self.errorCount = max(errorCount ?? errors.count, errors.count)
     }
 
     struct Body: Encodable {
@@ -37,8 +47,7 @@ public struct Problem: HTTPResponseError, Sendable {
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        let body = Body(type: type, title: title, status: status.code, detail: detail, errors: errors)
-        let data = try JSONEncoder().encode(body)
+        let data = try encoded()
         var fields = headers
         fields[.contentType] = "application/problem+json"
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
@@ -51,10 +60,18 @@ extension Problem {
     }
 
     static func invalid(_ errors: [FieldError]) -> Problem {
+        invalid(errors, count: errors.count)
+    }
+
+    static func invalid(_ list: FieldErrorList) -> Problem {
+        invalid(list.listed, count: list.count)
+    }
+
+    private static func invalid(_ errors: [FieldError], count: Int) -> Problem {
         Problem(
             .unprocessableContent, type: "invalid-request", title: "Invalid request",
-            detail: "The request breaks \(errors.count == 1 ? "a rule" : "\(errors.count) rules") of the cancel API; see errors.",
-            errors: errors)
+            detail: "The request breaks \(count == 1 ? "a rule" : "\(count) rules") of the cancel API; see errors.",
+            errors: errors, errorCount: count)
     }
 
     static func tooLarge(limit: Int) -> Problem {

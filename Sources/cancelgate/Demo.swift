@@ -61,24 +61,32 @@ struct Demo: AsyncParsableCommand {
                 await fakesGroup.triggerGracefulShutdown()
             }
             guard let port = await gatewayPorts.first(where: { _ in true }) else { return }
-            if withFaults { print(await Self.faultBanner(fakes, port: upstreamPort)) }
+            if withFaults { Self.show(await Self.faultBanner(fakes, port: upstreamPort)) }
             let response = try await client.execute(
                 CurlRequest(
                     method: "POST", url: "http://127.0.0.1:\(port)/v1/cancel", headers: [HTTPHeader("Content-Type", "application/json")],
                     body: Data(DemoScenario.requestBody.utf8)))
             if asJSON {
-                print(String(decoding: response.body, as: UTF8.self))
+                Self.show(String(decoding: response.body, as: UTF8.self))
             } else {
                 let report = try JSONDecoder().decode(CancelReport.self, from: response.body)
-                print(report.table())
+                Self.show(report.table())
             }
             if once {
                 await gatewayGroup.triggerGracefulShutdown()
             } else {
-                print(Self.tryIt(port: port, fakesPort: withFaults ? upstreamPort : nil))
+                Self.show(Self.tryIt(port: port, fakesPort: withFaults ? upstreamPort : nil))
             }
             try await group.waitForAll()
         }
+    }
+
+    /// Writes `text` and a newline to standard output at once. `print` would leave it in stdio's
+    /// buffer when standard output is a pipe (`make demo | tee demo.txt`), where nothing would
+    /// appear until the demo exits, and the demo serves until Ctrl-C. A reader that went away
+    /// (`| head`) is not an error worth stopping the demo for.
+    static func show(_ text: String) {
+        try? FileHandle.standardOutput.write(contentsOf: Data((text + "\n").utf8))
     }
 
     /// With faults: deadlines short enough that the hang ends quickly (upstream timeout 1.5 s, request 3 s),

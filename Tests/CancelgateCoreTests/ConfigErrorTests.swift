@@ -132,6 +132,13 @@ struct ConfigErrorTests {
         .top(
             "long default_reason", #""server": { "default_reason": ""# + String(repeating: "x", count: 501) + #"" }"#,
             path: "/server/default_reason", message: "must be 1 to 500 characters long"),
+        // 300 thumbs-up with a skin tone: 300 Characters, 600 Unicode scalars, which Kubiya refuses.
+        .top(
+            "default_reason over 500 Unicode scalars", #""server": { "default_reason": ""# + String(repeating: "👍🏽", count: 300) + #"" }"#,
+            path: "/server/default_reason", message: "counted in Unicode code points (got 600)"),
+        .top(
+            "idempotency_max_bytes 0", #""server": { "idempotency_max_bytes": 0 }"#, path: "/server/idempotency_max_bytes",
+            message: "must be an integer of at least 1"),
         .baseURL("ftp base_url", "ftp://k.example", message: "must be an absolute http or https URL, not ftp:"),
         .baseURL("relative base_url", "k.example/api", message: "must be an absolute http or https URL"),
         .baseURL("base_url without host", "https://", message: "with a host"),

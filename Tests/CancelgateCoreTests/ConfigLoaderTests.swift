@@ -95,6 +95,7 @@ struct ConfigLoaderTests {
         #expect(config.server.host == ServerConfig.defaultHost)
         #expect(config.server.defaultReason == ServerConfig.defaultReason)
         #expect(config.server.idempotencyMaxEntries == ServerConfig.defaultIdempotencyMaxEntries)
+        #expect(config.server.idempotencyMaxBytes == 67_108_864)
         #expect(config.routes.isEmpty)
         #expect(config.clients.isEmpty)
         let upstream = try #require(config.upstreams.first)
@@ -112,7 +113,7 @@ struct ConfigLoaderTests {
 
     @Test func partialObjectsKeepTheirOtherDefaults() throws {
         let text = #"""
-            { "server": { "port": 0, "idempotency_max_entries": 50 },
+            { "server": { "port": 0, "idempotency_max_entries": 50, "idempotency_max_bytes": 4096 },
               "upstreams": {
                 "k": { "provider": "kubiya", "base_url": "https://k.example", "mode": "single", "retry": { "max_attempts": 1 } },
                 "s": { "provider": "skyvern", "base_url": "https://s.example", "mode": "batch", "auth": { "type": "none" } } },
@@ -120,7 +121,7 @@ struct ConfigLoaderTests {
               "clients": [ { "name": "ops", "token": "t" } ] }
             """#
         let config = try ConfigLoader.load(data: Data(text.utf8), environment: [:])
-        #expect(config.server == ServerConfig(port: 0, idempotencyMaxEntries: 50))
+        #expect(config.server == ServerConfig(port: 0, idempotencyMaxEntries: 50, idempotencyMaxBytes: 4096))
         #expect(config.upstream(named: "k")?.mode == .single)
         #expect(config.upstream(named: "k")?.retry == RetryConfig(maxAttempts: 1))
         #expect(config.upstream(named: "s")?.mode == .batch)
@@ -148,6 +149,16 @@ struct ConfigLoaderTests {
         guard case .header("x-key", let value) = upstream.auth else { Issue.record("auth"); return }
         #expect(value.revealed == "left:right")
         #expect(config.routes.first?.matches("job_1") == true)
+    }
+
+    /// 250 thumbs-up with a skin tone are 500 Unicode scalars: the most a provider accepts.
+    @Test func defaultReasonOfExactly500UnicodeScalarsIsAccepted() throws {
+        let reason = String(repeating: "👍🏽", count: 250)
+        #expect(reason.count == 250 && reason.unicodeScalars.count == 500)
+        let text =
+            #"{ "server": { "default_reason": ""# + reason + #"" }, "upstreams": { "k": { "provider": "kubiya", "base_url": "https://k.example" } } }"#
+        let config = try ConfigLoader.load(data: Data(text.utf8), environment: [:])
+        #expect(config.server.defaultReason == reason)
     }
 
     @Test func absoluteTokenURLIsAccepted() throws {

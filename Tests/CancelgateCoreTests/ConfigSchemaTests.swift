@@ -57,6 +57,7 @@ struct ConfigSchemaTests {
         ("/server/request_timeout_ms", .number(Double(ServerConfig.defaultRequestTimeoutMs))),
         ("/server/default_reason", .string(ServerConfig.defaultReason)),
         ("/server/idempotency_max_entries", .number(Double(ServerConfig.defaultIdempotencyMaxEntries))),
+        ("/server/idempotency_max_bytes", .number(Double(ServerConfig.defaultIdempotencyMaxBytes))),
         ("/upstreams/*/mode", .string(CallMode.batch.rawValue)),
         ("/upstreams/*/batch_size", .number(Double(UpstreamConfig.defaultBatchSize))),
         ("/upstreams/*/concurrency", .number(Double(UpstreamConfig.defaultConcurrency))),

@@ -127,6 +127,60 @@ import Testing
         #expect(await store.begin(scope: "", key: "young", fingerprint: "f-young") == .proceed)
     }
 
+    /// Every stored report of this test is the same size: `report(key)` with one-letter keys.
+    static let reportSize = report("a").jsonSize
+
+    @Test func reportSizeIsItsCompactJSONSize() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .withoutEscapingSlashes
+        #expect(Self.reportSize == (try encoder.encode(Self.report("a"))).count)
+    }
+
+    @Test func reportsBeyondTheByteLimitEvictTheLeastRecentlyUsed() async {
+        // Room for three reports, many more entries.
+        let store = InMemoryIdempotencyStore(maxEntries: 100, maxBytes: 3 * Self.reportSize + Self.reportSize / 2)
+        for key in ["a", "b", "c"] { await self.store(store, key) }
+        #expect(await store.storedBytes == 3 * Self.reportSize)
+        #expect(await replays(store, "a"))
+        await self.store(store, "d")
+        // "b" was the least recently used; the byte count went back down by its report.
+        #expect(await holds(store, "a", "b", "c", "d") == ["a", "c", "d"])
+        #expect(await store.storedBytes == 3 * Self.reportSize)
+        #expect(await store.count == 3)
+    }
+
+    /// A report larger than the whole limit is not kept, and nothing else is forgotten for it:
+    /// a retry with its key runs the request again.
+    @Test func aReportLargerThanTheLimitIsNotKept() async {
+        let store = InMemoryIdempotencyStore(maxEntries: 100, maxBytes: 2 * Self.reportSize)
+        await self.store(store, "a")
+        var large = Self.report("big")
+        large.results += (1...10).map {
+            ItemResult(
+                index: $0, id: "tsk_\($0)", upstream: nil, provider: nil, outcome: .unroutable, retryable: false, cancelledAt: nil,
+                httpStatus: nil, attempts: 0, error: nil)
+        }
+        #expect(large.jsonSize > 2 * Self.reportSize)
+        #expect(await store.begin(scope: "", key: "big", fingerprint: "f") == .proceed)
+        await store.complete(scope: "", key: "big", fingerprint: "f", report: large)
+        #expect(await store.holdsReport(scope: "", key: "big") == false)
+        #expect(await store.begin(scope: "", key: "big", fingerprint: "f") == .proceed)
+        #expect(await holds(store, "a") == ["a"])
+        #expect(await store.storedBytes == Self.reportSize)
+    }
+
+    @Test func expiredAndReplacedReportsGiveTheirBytesBack() async {
+        let clock = TestClock()
+        let store = InMemoryIdempotencyStore(maxEntries: 10, maxBytes: 10 * Self.reportSize, now: clock.now)
+        await self.store(store, "a")
+        await self.store(store, "b")
+        #expect(await store.storedBytes == 2 * Self.reportSize)
+        clock.advance(by: 24 * 3600)
+        // Looking up an expired key frees both expired reports (the old end of the list first).
+        #expect(await store.begin(scope: "", key: "b", fingerprint: "other") == .proceed)
+        #expect(await store.storedBytes == 0)
+    }
+
     @Test func runningKeysDoNotExpire() async {
         let clock = TestClock()
         let store = InMemoryIdempotencyStore(maxEntries: 10, now: clock.now)

@@ -35,7 +35,7 @@ struct OpenAPITests {
     }
 
     /// Compared with the real router: a route added without documentation, or a documented
-    /// operation that no longer exists, fails here. (Hummingbird adds HEAD to every GET itself.)
+    /// operation that no longer exists, fails here. (The router adds HEAD to every GET itself, with `.autoGenerateHeadEndpoints`.)
     @Test func everyRouteIsDocumentedAndEveryOperationIsARoute() throws {
         let config = try ConfigLoader.load(
             data: Data(#"{"upstreams": {"k": {"provider": "kubiya", "base_url": "http://127.0.0.1:9"}}}"#.utf8), environment: [:])
@@ -74,6 +74,12 @@ struct OpenAPITests {
         // 404 answers any path or method the router does not serve: it has a shared response.
         let notFound = try #require(document["components"]?["responses"]?["NotFound"])
         #expect(notFound.problemConstants(in: document) == ProblemConstants(status: 404, type: Problem.notFound.type))
+        // 405 answers a known path with a method it does not serve, with Allow.
+        let notAllowed = try #require(document["components"]?["responses"]?["MethodNotAllowed"])
+        let methodNotAllowed = Problem.methodNotAllowed(.get, allowed: [.post])
+        #expect(notAllowed.problemConstants(in: document) == ProblemConstants(status: 405, type: methodNotAllowed.type))
+        #expect(notAllowed["headers"]?["Allow"]?["required"] == .bool(true))
+        #expect(methodNotAllowed.headers[.allow] == "POST")
         // 401 also carries WWW-Authenticate.
         let unauthorized = try #require(document.resolving(cancel["401"]))
         #expect(unauthorized["headers"]?["WWW-Authenticate"]?["required"] == .bool(true))

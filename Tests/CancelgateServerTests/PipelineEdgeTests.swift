@@ -13,21 +13,24 @@ import Testing
 /// The call path under conditions real deployments meet: bursts on few slots of a slow provider,
 /// a wrong `base_url`, and a reload while requests are in flight. Real gateway, real fakes.
 @Suite struct PipelineEdgeTests {
-    /// Ten requests at once on two Meibel slots, each call 80 ms, `timeout_ms` 200: most calls
-    /// wait longer than 200 ms for a slot, and all of them are sent with their whole timeout.
+    /// Forty requests at once on two Meibel slots, each call 40 ms, `timeout_ms` 500: most calls
+    /// wait far longer than 500 ms for a slot (1.6 s of calls in all), and every one is sent with
+    /// its whole timeout.
     @Test func burstsOnFewSlotsOfASlowProviderAllEndCancelled() async throws {
-        var settings = GatewayHarness.Settings(requestTimeoutMs: 30_000, upstreamTimeoutMs: 200, concurrency: 2, autoCreate: true)
+        var settings = GatewayHarness.Settings(requestTimeoutMs: 60_000, upstreamTimeoutMs: 500, concurrency: 2, autoCreate: true)
         settings.logLevel = .info
-        try await GatewayHarness.run(settings, seed: { await $0.setLatency(.milliseconds(80), for: .meibel) }) { h in
+        try await GatewayHarness.run(settings, seed: { await $0.setLatency(.milliseconds(40), for: .meibel) }) { h in
             let reports = try await withThrowingTaskGroup(of: CancelReport.self) { group in
-                for _ in 0..<10 { group.addTask { try await h.cancel(ids: [TestIDs.meibel(), TestIDs.meibel()]) } }
+                // Each on a connection of its own: the harness's client sends one request at a time.
+                let port = try #require(h.gateway.port)
+                for _ in 0..<40 { group.addTask { try await LiveGatewayCall.cancel(port: port, ids: [TestIDs.meibel(), TestIDs.meibel()]) } }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
             for report in reports {
                 report.checkShape(expectedCount: 2)
-                #expect(report.results.allSatisfy { $0.outcome == .cancelled && $0.attempts == 1 }, "\(report.results.map { $0.error?.code })")
+                #expect(report.results.allSatisfy { $0.outcome == .cancelled && $0.attempts == 1 }, "\(report.results.map { ($0.attempts, $0.error?.code) })")
             }
-            #expect(await h.fakes.state.calls(.meibel).count == 20, "no attempt was abandoned and sent again")
+            #expect(await h.fakes.state.calls(.meibel).count == 80, "no attempt was abandoned and sent again")
             #expect(await h.fakes.state.peakConcurrentCalls(.meibel) <= 2, "never more than `concurrency` calls at once")
         }
     }
@@ -73,8 +76,9 @@ import Testing
         try await GatewayHarness.run(settings, seed: { await $0.setLatency(.milliseconds(40), for: .meibel) }) { h in
             let warmUp = try await h.cancel(ids: [TestIDs.c1()])
             #expect(warmUp.results[0].outcome == .cancelRequested)
+            let port = try #require(h.gateway.port)
             let reports = try await withThrowingTaskGroup(of: CancelReport?.self) { group in
-                for _ in 0..<6 { group.addTask { try await h.cancel(ids: [TestIDs.meibel(), TestIDs.meibel(), TestIDs.c1()]) } }
+                for _ in 0..<6 { group.addTask { try await LiveGatewayCall.cancel(port: port, ids: [TestIDs.meibel(), TestIDs.meibel(), TestIDs.c1()]) } }
                 group.addTask {
                     // Once the first calls are being answered, reload the same file.
                     while await h.fakes.state.calls(.meibel).count < 2 { try await Task.sleep(for: .milliseconds(2)) }
@@ -82,7 +86,7 @@ import Testing
                     #expect(reload.status == .ok)
                     return nil
                 }
-                for _ in 0..<6 { group.addTask { try await h.cancel(ids: [TestIDs.meibel(), TestIDs.meibel(), TestIDs.c1()]) } }
+                for _ in 0..<6 { group.addTask { try await LiveGatewayCall.cancel(port: port, ids: [TestIDs.meibel(), TestIDs.meibel(), TestIDs.c1()]) } }
                 return try await group.reduce(into: [CancelReport]()) { if let report = $1 { $0.append(report) } }
             }
             #expect(reports.count == 12)

@@ -94,6 +94,24 @@ import Testing
         }
     }
 
+    /// The idempotency store is built once, at start: a reload that resizes it says a restart is needed.
+    @Test func idempotencyStoreSizeChangesRequireARestart() async throws {
+        try await GatewayHarness.run(GatewayHarness.Settings(fromFile: true)) { h in
+            let file = try #require(h.routesFile)
+            let resize: (inout [String: Any]) -> Void = { object in
+                var server = object["server"] as? [String: Any] ?? [:]
+                server["idempotency_max_entries"] = 5
+                server["idempotency_max_bytes"] = 1_000_000
+                object["server"] = server
+            }
+            try Self.routes(h, clients: [], edit: resize).write(to: URL(fileURLWithPath: file))
+            let answer = try await reload(h, token: nil)
+            #expect(answer.status == .ok)
+            let object = try JSONSerialization.jsonObject(with: Data(answer.body.readableBytesView)) as? [String: Any]
+            #expect(object?["restart_required"] as? [String] == ["server.idempotency_max_entries", "server.idempotency_max_bytes"])
+        }
+    }
+
     @Test func reloadWithoutAFileIsAConflict() async throws {
         try await GatewayHarness.run { h in
             let response = try await reload(h, token: nil)

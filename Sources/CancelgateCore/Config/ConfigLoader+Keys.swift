@@ -31,6 +31,7 @@ extension ConfigLoader {
         "/server/max_body_bytes": Limits.maxBodyBytes,
         "/server/request_timeout_ms": Limits.requestTimeoutMs,
         "/server/idempotency_max_entries": Limits.idempotencyMaxEntries,
+        "/server/idempotency_max_bytes": Limits.idempotencyMaxBytes,
         "/upstreams/*/batch_size": Limits.batchSize,
         "/upstreams/*/concurrency": Limits.concurrency,
         "/upstreams/*/timeout_ms": Limits.timeoutMs,
@@ -54,7 +55,9 @@ extension ConfigLoader {
     enum Keys {
         /// `$schema` lets an editor find `routes.schema.json`; the loader ignores its value.
         static let root = ["$schema", "server", "upstreams", "routes", "clients"]
-        static let server = ["host", "port", "max_items", "max_body_bytes", "request_timeout_ms", "default_reason", "idempotency_max_entries"]
+        static let server = ["host", "port", "max_items", "max_body_bytes", "request_timeout_ms", "default_reason", "idempotency_max_entries",
+            "idempotency_max_bytes",
+        ]
         static let upstream = ["provider", "base_url", "auth", "mode", "batch_size", "concurrency", "timeout_ms", "retry", "rate_limit"]
         static let rateLimit = ["per_second", "burst"]
         static let retry = ["max_attempts", "base_delay_ms", "max_delay_ms"]
@@ -73,6 +76,7 @@ extension ConfigLoader {
         static let requestTimeoutMs = 1...Int.max
         static let reasonLength = 1...500
         static let idempotencyMaxEntries = 1...Int.max
+        static let idempotencyMaxBytes = 1...Int.max
         static let batchSize = 1...UpstreamConfig.providerBatchLimit
         static let concurrency = 1...1024
         static let timeoutMs = 1...600_000

@@ -23,8 +23,12 @@ extension ConfigReader {
             return ServerConfig()
         }
         let reason = string(server, "default_reason") ?? ServerConfig.defaultReason
-        if !Limits.reasonLength.contains(reason.count) {
-            report(server.path("default_reason"), "must be \(Limits.reasonLength.lowerBound) to \(Limits.reasonLength.upperBound) characters long")
+        // Unicode scalars, as /v1/cancel's `reason` and the providers' validators count them.
+        if !Limits.reasonLength.contains(reason.unicodeScalars.count) {
+            report(
+                server.path("default_reason"),
+                "must be \(Limits.reasonLength.lowerBound) to \(Limits.reasonLength.upperBound) characters long, counted in Unicode code points "
+                    + "(got \(reason.unicodeScalars.count))")
         }
         return ServerConfig(
             host: string(server, "host", nonEmpty: true) ?? ServerConfig.defaultHost,
@@ -36,7 +40,10 @@ extension ConfigReader {
                 ?? ServerConfig.defaultRequestTimeoutMs,
             defaultReason: reason,
             idempotencyMaxEntries: int(server, "idempotency_max_entries", in: Limits.idempotencyMaxEntries, default: ServerConfig.defaultIdempotencyMaxEntries)
-                ?? ServerConfig.defaultIdempotencyMaxEntries
+                ?? ServerConfig.defaultIdempotencyMaxEntries,
+            idempotencyMaxBytes: int(
+                server, "idempotency_max_bytes", in: Limits.idempotencyMaxBytes, default: ServerConfig.defaultIdempotencyMaxBytes)
+                ?? ServerConfig.defaultIdempotencyMaxBytes
         )
     }
 

@@ -28,6 +28,7 @@ public struct ServerConfig: Sendable, Equatable {
     public static let defaultRequestTimeoutMs = 30_000
     public static let defaultReason = "Cancelled via cancelgate"
     public static let defaultIdempotencyMaxEntries = 10_000
+    public static let defaultIdempotencyMaxBytes = 64 * 1024 * 1024
 
     public var host: String
     public var port: Int
@@ -37,11 +38,14 @@ public struct ServerConfig: Sendable, Equatable {
     public var defaultReason: String
     /// Completed `Idempotency-Key`s remembered at once (least recently used forgotten first).
     public var idempotencyMaxEntries: Int
+    /// Bytes of completed reports (as compact JSON) remembered at once, least recently used forgotten first.
+    public var idempotencyMaxBytes: Int
 
     public init(
         host: String = defaultHost, port: Int = defaultPort, maxItems: Int = defaultMaxItems,
         maxBodyBytes: Int = defaultMaxBodyBytes, requestTimeoutMs: Int = defaultRequestTimeoutMs,
-        defaultReason: String = defaultReason, idempotencyMaxEntries: Int = defaultIdempotencyMaxEntries
+        defaultReason: String = defaultReason, idempotencyMaxEntries: Int = defaultIdempotencyMaxEntries,
+        idempotencyMaxBytes: Int = defaultIdempotencyMaxBytes
     ) {
         self.host = host
         self.port = port
@@ -50,6 +54,7 @@ public struct ServerConfig: Sendable, Equatable {
         self.requestTimeoutMs = requestTimeoutMs
         self.defaultReason = defaultReason
         self.idempotencyMaxEntries = idempotencyMaxEntries
+        self.idempotencyMaxBytes = idempotencyMaxBytes
     }
 
     public var requestTimeout: Duration { .milliseconds(requestTimeoutMs) }

@@ -1,10 +1,13 @@
 public import CancelgateWire
 public import Foundation
 
-/// The store of one gateway process. Bounded: at most `maxEntries` keys are kept, the least
-/// recently used finished one forgotten first; a key whose request is still running is never
-/// forgotten (there are at most as many as requests in flight). A finished key is kept 24 hours
-/// from its completion, then treated as unused.
+/// The store of one gateway process. Bounded: at most `maxEntries` keys are kept, and the
+/// reports of finished keys take at most `maxBytes` (their size as compact JSON,
+/// `CancelReport.jsonSize`); beyond either, the least recently used finished key is forgotten
+/// first. A key whose request is still running is never forgotten (there are at most as many
+/// as requests in flight). A report larger than `maxBytes` on its own is not kept, and nothing
+/// else is forgotten for it: a retry with its key runs the request again. A finished key is
+/// kept 24 hours from its completion, then treated as unused.
 ///
 /// The finished keys form a doubly linked list from least to most recently used, threaded
 /// through the dictionary, so every operation is O(1).
@@ -24,25 +27,36 @@ public actor InMemoryIdempotencyStore: IdempotencyStore {
     struct Entry {
         var fingerprint: String
         var state: State
+        /// The report's `jsonSize`; 0 while running.
+        var size = 0
         /// Neighbours in the finished list; nil while running.
         var older: Slot?
         var newer: Slot?
     }
 
     public let maxEntries: Int
+    public let maxBytes: Int
     public let retention: TimeInterval
     private let now: @Sendable () -> Date
     private var entries: [Slot: Entry] = [:]
     /// Least recently used finished entry: the next one to evict.
     private var oldest: Slot?
     private var newest: Slot?
+    /// The sum of the finished entries' sizes.
+    public private(set) var storedBytes = 0
 
     /// - Parameters:
     ///   - maxEntries: `server.idempotency_max_entries`.
+    ///   - maxBytes: `server.idempotency_max_bytes`.
     ///   - now: the wall clock; tests pass their own to expire entries without waiting.
-    public init(maxEntries: Int, retention: TimeInterval = defaultRetention, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        maxEntries: Int, maxBytes: Int = ServerConfig.defaultIdempotencyMaxBytes, retention: TimeInterval = defaultRetention,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         precondition(maxEntries >= 1, "maxEntries must be at least 1")
+        precondition(maxBytes >= 1, "maxBytes must be at least 1")
         self.maxEntries = maxEntries
+        self.maxBytes = maxBytes
         self.retention = retention
         self.now = now
     }
@@ -84,7 +98,13 @@ public actor InMemoryIdempotencyStore: IdempotencyStore {
             // Only the request that `begin` let proceed completes its key.
             guard case .running = entry.state, entry.fingerprint == fingerprint else { return }
         }
-        entries[slot] = Entry(fingerprint: fingerprint, state: .finished(report, storedAt: now()))
+        let size = report.jsonSize
+        guard size <= maxBytes else {
+            entries[slot] = nil
+            return
+        }
+        entries[slot] = Entry(fingerprint: fingerprint, state: .finished(report, storedAt: now()), size: size)
+        storedBytes += size
         linkNewest(slot)
         evictOverflow()
     }
@@ -110,13 +130,14 @@ public actor InMemoryIdempotencyStore: IdempotencyStore {
     }
 
     private func evictOverflow() {
-        while entries.count > maxEntries, let slot = oldest {
+        while entries.count > maxEntries || storedBytes > maxBytes, let slot = oldest {
             remove(slot)
         }
     }
 
     private func remove(_ slot: Slot) {
         unlink(slot)
+        storedBytes -= entries[slot]?.size ?? 0
         entries[slot] = nil
     }
 
