@@ -83,11 +83,25 @@ struct Dispatcher: Sendable {
                 }
             }
         }
+        // Every call that was started has answered (cancelled ones too); what is left was never
+        // sent, or waited for a follow-up that never went.
+        for window in windows {
+            let name = window.work.upstream.name
+            for call in window.followUps {
+                for unit in call.units where results[unit.key] == nil {
+                    results[unit.key] = Resolution.failure(
+                        .deadlineExceeded, "The request's deadline passed before \(name) was asked about this run again; it may or may not be cancelled.",
+                        retryable: true
+                    ).attempted(call.priorAttempts, inDoubt: call.priorInDoubt)
+                }
+            }
+        }
         for work in plan.work {
             for unit in work.chunks.joined() where results[unit.key] == nil {
-                results[unit.key] = .failure(
-                    .deadlineExceeded, "The request's deadline passed before \(work.upstream.name) answered; the run may or may not be cancelled.",
-                    retryable: true)
+                results[unit.key] = Resolution.failure(
+                    .deadlineExceeded, "The request's deadline passed before the call to \(work.upstream.name) could be sent; nothing was sent.",
+                    retryable: true
+                ).with(attempts: 0)
             }
         }
         return results

@@ -1,6 +1,7 @@
 /// Counts and times every attempt that holds a slot (each retry is one more), so the duration is
 /// the upstream's, not the queue's: inside the concurrency limit, outside auth (a C1 token
-/// refresh belongs to the attempt that needed it).
+/// refresh belongs to the attempt that needed it). An attempt never sent (no time left, no C1
+/// token) is no HTTP attempt and is not counted.
 struct MetricsLayer: UpstreamMiddleware {
     let upstream: String
     let metrics: GatewayMetrics
@@ -10,7 +11,9 @@ struct MetricsLayer: UpstreamMiddleware {
         { request, context in
             let started = clock.now
             let reply = await next(request, context)
-            metrics.upstreamCall(upstream: upstream, status: reply.statusLabel, duration: started.duration(to: clock.now))
+            if reply.attempts > 0 {
+                metrics.upstreamCall(upstream: upstream, status: reply.statusLabel, duration: started.duration(to: clock.now))
+            }
             return reply
         }
     }
