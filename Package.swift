@@ -75,7 +75,7 @@ let package = Package(
         .target(
             name: "CancelgateServer",
             dependencies: [
-                "CancelgateCore", "CancelgateWire",
+                "CancelgateCore", "CancelgateWire", "CurlClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,4 +1,5 @@
 public import CancelgateCore
+internal import CurlClient
 internal import Foundation
 public import Logging
 
@@ -72,9 +73,7 @@ public final class LiveConfiguration: @unchecked Sendable {
     /// cooperative threads.
     @discardableResult
     public func reload(logger: Logger) async -> ReloadOutcome {
-        await withCheckedContinuation { (continuation: CheckedContinuation<ReloadOutcome, Never>) in
-            Thread { continuation.resume(returning: self.reloadBlocking(logger: logger)) }.start()
-        }
+        await BlockingWork.run { self.reloadBlocking(logger: logger) }
     }
 
     private func reloadBlocking(logger: Logger) -> ReloadOutcome {

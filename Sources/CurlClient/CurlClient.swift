@@ -1,5 +1,4 @@
 internal import CCurl
-internal import Foundation
 
 /// The process's HTTP client: one curl multi handle driven by one thread, shared by every caller.
 ///
@@ -44,12 +43,7 @@ public final class CurlClient: Sendable {
     /// few cooperative threads.
     public func shutdown() async {
         let driver = self.driver
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            Thread {
-                driver.shutdown()
-                continuation.resume()
-            }.start()
-        }
+        await BlockingWork.run { driver.shutdown() }
     }
 }
 

@@ -25,6 +25,15 @@ import Testing
             })
         let config = RoutesConfig(upstreams: [UpstreamConfig(name: "k", provider: .kubiya, baseURL: "http://127.0.0.1:9")])
         let live = LiveConfiguration(config: config, transport: NoTransport(), source: source)
+        // A starved pool could not even run this test's time limit: a plain thread ends the
+        // process instead, saying why.
+        let finished = DispatchSemaphore(value: 0)
+        Thread {
+            if finished.wait(timeout: .now() + 30) == .timedOut {
+                print("ReloadOffPoolTests: reloads blocked Swift's cooperative pool; no other task ran for 30 s")
+                abort()
+            }
+        }.start()
         // Far more reloads than the pool has threads: run on the pool, the one held and the others
         // waiting for it would block every thread.
         let count = 64
@@ -41,15 +50,7 @@ import Testing
         }
         var arrivals = entered.stream.makeAsyncIterator()
         _ = await arrivals.next()
-        // Work that needs the pool still runs while every reload waits. A starved pool could not
-        // even run this test's time limit: a plain thread ends the process instead, saying why.
-        let finished = DispatchSemaphore(value: 0)
-        Thread {
-            if finished.wait(timeout: .now() + 30) == .timedOut {
-                print("ReloadOffPoolTests: reloads blocked Swift's cooperative pool; no other task ran for 30 s")
-                abort()
-            }
-        }.start()
+        // Work that needs the pool still runs while every reload waits.
         let sums = await withTaskGroup(of: Int.self) { group in
             for n in 0..<(count * 4) { group.addTask { (0...n).reduce(0, +) } }
             return await group.reduce(0, +)
