@@ -44,6 +44,39 @@ import Testing
         #expect(results[1].attempts == 0, "the queued call was never sent")
     }
 
+    /// Skyvern's bulk call is answered only once the deadline has passed ("failed": the run needs
+    /// asking again); the follow-up that would explain it is never sent.
+    struct LateBulkAnswer: HTTPTransport {
+        let arrivals: AsyncStream<Void>.Continuation
+
+        func execute(_ request: CurlRequest) async throws(CurlError) -> CurlResponse {
+            arrivals.yield()
+            try? await Task.sleep(for: .seconds(3600))  // until the deadline cancels it
+            return CurlResponse(status: 200, body: Data(#"{"cancelled":[],"failed":["tsk_1"]}"#.utf8))
+        }
+    }
+
+    @Test func aFollowUpTheDeadlineLeftUnsentKeepsTheAttemptsBeforeIt() async {
+        let clock = ManualClock()
+        let arrivals = AsyncStream<Void>.makeStream()
+        let config = RoutesConfig(
+            server: ServerConfig(requestTimeoutMs: 5_000), upstreams: [UpstreamConfig(name: "skyvern", provider: .skyvern, baseURL: "http://s")])
+        let service = CancelService(
+            config: config, dispatcher: Dispatcher(config: config, transport: LateBulkAnswer(arrivals: arrivals.continuation), clock: UpstreamClock(clock)))
+        let report = Task {
+            await service.cancel(CancelRequest(requestID: "r", reason: "x", entries: [CancelEntry(id: "tsk_1", upstream: "skyvern")]), logger: Logger(label: "t"))
+        }
+        var sent = arrivals.stream.makeAsyncIterator()
+        _ = await sent.next()
+        await clock.waitForSleepers(1)
+        clock.advance(by: .seconds(5))
+        let result = await report.value.results[0]
+        #expect(result.outcome == .failed)
+        #expect(result.error?.code == .deadlineExceeded)
+        #expect(result.attempts == 1, "the bulk call was sent")
+        #expect(result.error?.message.contains("asked about this run again") == true)
+    }
+
     final class TokenEndpoint: HTTPTransport {
         let fetches = LockedCounts(0)
         func execute(_ request: CurlRequest) async throws(CurlError) -> CurlResponse {

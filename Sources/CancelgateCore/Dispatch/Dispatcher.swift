@@ -69,8 +69,9 @@ struct Dispatcher: Sendable {
                             results[unit.key] = resolution.attempted(reply.attempts, inDoubt: reply.inDoubt)
                         }
                     }
-                    guard !expired else { continue }
+                    // Kept even after the deadline: a follow-up never sent still carries its units' attempts.
                     windows[index].followUps.append(contentsOf: reading.followUps)
+                    guard !expired else { continue }
                     while let next = windows[index].next(reason: request.reason) {
                         let send = windows[index].send
                         group.addTask { .answered(window: index, next, await send(next.request, context)) }
