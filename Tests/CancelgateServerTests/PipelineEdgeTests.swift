@@ -15,7 +15,9 @@ import Testing
 @Suite struct PipelineEdgeTests {
     /// Forty requests at once on two Meibel slots, each call 40 ms, `timeout_ms` 500: most calls
     /// wait far longer than 500 ms for a slot (1.6 s of calls in all), and every one is sent with
-    /// its whole timeout.
+    /// its whole timeout, so all end `cancelled`. (Counting a wait against `timeout_ms`, they ended
+    /// `deadline_exceeded` unsent.) Attempts are not asserted to be 1: on a machine as slow as the
+    /// thread sanitizer makes it, a 40 ms call can outlast 500 ms and be retried, which is right.
     @Test func burstsOnFewSlotsOfASlowProviderAllEndCancelled() async throws {
         var settings = GatewayHarness.Settings(requestTimeoutMs: 60_000, upstreamTimeoutMs: 500, concurrency: 2, autoCreate: true)
         settings.logLevel = .info
@@ -28,9 +30,13 @@ import Testing
             }
             for report in reports {
                 report.checkShape(expectedCount: 2)
-                #expect(report.results.allSatisfy { $0.outcome == .cancelled && $0.attempts == 1 }, "\(report.results.map { ($0.attempts, $0.error?.code) })")
+                #expect(report.results.allSatisfy { $0.outcome == .cancelled }, "\(report.results.map { ($0.attempts, $0.error?.code) })")
             }
-            #expect(await h.fakes.state.calls(.meibel).count == 80, "no attempt was abandoned and sent again")
+            let attempts = reports.flatMap(\.results).map(\.attempts).reduce(0, +)
+            // Each item reached the fake, and no more often than its attempts say (libcurl's resend
+            // on a dead reused connection is an attempt the fake never saw).
+            let calls = await h.fakes.state.calls(.meibel).count
+            #expect(calls >= 80 && calls <= attempts, "\(calls) calls, \(attempts) attempts")
             #expect(await h.fakes.state.peakConcurrentCalls(.meibel) <= 2, "never more than `concurrency` calls at once")
         }
     }
