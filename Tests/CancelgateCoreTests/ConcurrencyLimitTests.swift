@@ -70,16 +70,15 @@ import Testing
         let transport = GaugedTransport(pause: .milliseconds(400))
         let service = CancelService(config: Self.config(concurrency: 1, timeoutMs: 1_000), transport: transport)
         let report = await service.cancel(Self.request(6), logger: Logger(label: "test"))
-        // The call in flight when the deadline comes was sent with what was left of it: it ends
-        // timed out or cut off by the deadline; the ones behind it were never sent.
-        let inFlight = report.results.filter { $0.error?.code == .upstreamTimeout || ($0.error?.code == .deadlineExceeded && $0.attempts == 1) }
+        // Calls sent near the deadline get what is left of it and may time out (and be retried);
+        // the ones still queued when it passes are never sent, and say so.
+        let allowed: Set<ErrorCode> = [.deadlineExceeded, .upstreamTimeout, .inDoubt]
+        for result in report.results where result.outcome != .cancelled {
+            #expect(result.outcome == .failed && result.retryable && allowed.contains(result.error?.code ?? .forbidden), "\(result)")
+        }
         let unsent = report.results.filter { $0.error?.code == .deadlineExceeded && $0.attempts == 0 }
-        #expect(report.summary.succeeded + inFlight.count + unsent.count == 6, "\(report.results.map { ($0.outcome, $0.error?.code, $0.attempts) })")
-        #expect(inFlight.count <= 1)
         #expect(!unsent.isEmpty)
-        // Sent: the cancelled ones and at most the one in flight when the deadline came.
-        #expect(transport.snapshot.calls <= report.summary.succeeded + 1)
-        #expect((unsent + inFlight).allSatisfy { $0.retryable })
+        #expect(transport.snapshot.calls == report.results.map(\.attempts).reduce(0, +), "an item's attempts are the calls it made")
         #expect(transport.snapshot.peak == 1)
     }
 
