@@ -34,6 +34,16 @@ import Testing
         #expect(gate.reserve(now: t0, latest: t0 + Self.far) == t0 + .seconds(1), "the refused call took nothing")
     }
 
+    /// With no time left the deadline stops the call, not the gate: it is not told "rate limited"
+    /// (there may be no limit at all) and takes no token.
+    @Test func aCallWithNoTimeLeftIsNotTheGatesToRefuse() {
+        let t0 = ContinuousClock.now
+        #expect(RateGate(nil).reserve(now: t0, latest: t0 - .milliseconds(1)) == t0)
+        let gate = RateGate(RateLimitConfig(perSecond: 1, burst: 1))
+        #expect(gate.reserve(now: t0, latest: t0 - .milliseconds(1)) == t0)
+        #expect(gate.reserve(now: t0, latest: t0 + Self.far) == t0, "the late call took no token")
+    }
+
     @Test func aPauseHoldsEveryCallEvenWithoutARateLimit() {
         let gate = RateGate(nil)
         let t0 = ContinuousClock.now

@@ -31,9 +31,11 @@ final class RateGate: @unchecked Sendable {
     }
 
     /// The instant a call asking at `now` may be sent, its token reserved; nil (nothing taken)
-    /// when that instant would be after `latest`.
+    /// when waiting for it would pass `latest`. A call asking when `latest` has already passed is
+    /// let through at once, taking nothing: its deadline, not this gate, stops it.
     func reserve(now: ContinuousClock.Instant, latest: ContinuousClock.Instant) -> ContinuousClock.Instant? {
         lock.withLock {
+            guard now < latest else { return now }
             let unpaused = max(now, pausedUntil ?? now)
             guard let rate else { return unpaused <= latest ? unpaused : nil }
             if let updated {
