@@ -63,6 +63,17 @@ import Testing
         #expect(endpoint.tokens.withLock { $0 } == 1, "refused credentials are not asked again")
     }
 
+    /// A secret that cannot sign says so: the token endpoint was never asked, so it did not refuse anything.
+    @Test func aSecretThatCannotSignIsAnAuthFailureThatSaysSo() async {
+        let endpoint = TokenEndpoint(.status(200))
+        let secret = "secret-token:conductorone.com:v1:eyJrdHkiOiAiT0tQIiwgImNydiI6ICJFZDI1NTE5IiwgIngiOiAiQUEiLCAiZCI6ICJBQSJ9"
+        let result = await Self.cancel(CancelService(config: RoutesConfig(upstreams: [Self.upstream(secret: secret)]), transport: endpoint))
+        #expect(result.error?.code == .upstreamAuthFailed)
+        #expect(result.httpStatus == nil)
+        #expect(result.error?.message.contains("could not be used to sign") == true, "\(result.error?.message ?? "")")
+        #expect(endpoint.tokens.withLock { $0 } == 0)
+    }
+
     /// Holds every token request until `release()`; tells when one arrived.
     final class HeldTokenEndpoint: HTTPTransport, @unchecked Sendable {  // unchecked: `held` only under `lock`
         private let lock = NSLock()

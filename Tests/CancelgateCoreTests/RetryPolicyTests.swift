@@ -127,7 +127,7 @@ import Testing
         #expect(decide(.failure(.requestDeadline)) == .stop(.final))
         #expect(decide(.failure(.cancelled)) == .stop(.final))
         #expect(decide(.failure(.rateLimitedUntilDeadline)) == .stop(.final))
-        #expect(decide(.failure(.tokenRefused(status: 401))) == .stop(.final))
+        #expect(decide(.failure(.tokenRefused("refused"))) == .stop(.final))
         #expect(decide(.failure(.tokenUnavailable("down"))) != .stop(.final))
     }
 

@@ -52,8 +52,9 @@ enum AttemptFailure: Error, Sendable {
     case rateLimitedUntilDeadline
     /// C1's access token could not be obtained (endpoint unreachable, failing or unreadable).
     case tokenUnavailable(String)
-    /// C1's token endpoint refused the client credentials with this HTTP status.
-    case tokenRefused(status: Int?)
+    /// C1's credentials were refused by its token endpoint, or the secret cannot sign an
+    /// assertion: the sentence says which.
+    case tokenRefused(String)
 
     /// Whether some of the request went out to the upstream.
     var requestSent: Bool {

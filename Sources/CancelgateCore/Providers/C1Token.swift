@@ -15,14 +15,14 @@ final class C1TokenSource: @unchecked Sendable {
         /// The endpoint could not be reached, failed, or answered something unreadable.
         case unavailable(String)
         /// The endpoint refused the credentials (or the secret cannot sign an assertion).
-        case refused(status: Int?, String)
+        case refused(String)
         /// The caller's task was cancelled while it waited.
         case cancelled
 
         var attemptFailure: AttemptFailure {
             switch self {
             case .unavailable(let message): .tokenUnavailable(message)
-            case .refused(let status, _): .tokenRefused(status: status)
+            case .refused(let message): .tokenRefused(message)
             case .cancelled: .cancelled
             }
         }
@@ -122,7 +122,7 @@ final class C1TokenSource: @unchecked Sendable {
         do {
             form = try await formBody()
         } catch {
-            return .failure(.refused(status: nil, "The C1 client secret could not be used to sign an assertion."))
+            return .failure(.refused("The C1 client secret could not be used to sign an assertion."))
         }
         let request = CurlRequest(
             method: "POST", url: tokenURL,
@@ -146,7 +146,7 @@ final class C1TokenSource: @unchecked Sendable {
             let lifetime = Duration.seconds(answer.expires_in ?? 600)
             return .success((answer.access_token, max(lifetime - Self.refreshMargin, lifetime / 2)))
         case 400, 401, 403:
-            return .failure(.refused(status: response.status, "C1's token endpoint refused the client credentials (HTTP \(response.status))."))
+            return .failure(.refused("C1's token endpoint refused the client credentials (HTTP \(response.status))."))
         default:
             return .failure(.unavailable("C1's token endpoint answered HTTP \(response.status)."))
         }

@@ -37,11 +37,8 @@ enum CommonAnswers {
                 retryable: true)
         case .tokenUnavailable(let detail):
             .failure(.tokenUnavailable, "\(detail) Nothing was sent to \(provider).", retryable: true)
-        case .tokenRefused(let status):
-            .failure(
-                .upstreamAuthFailed,
-                "C1's token endpoint refused the gateway's client credentials\(status.map { " (HTTP \($0))" } ?? ""); nothing was sent to \(provider).",
-                retryable: false)
+        case .tokenRefused(let detail):
+            .failure(.upstreamAuthFailed, "\(detail) Nothing was sent to \(provider).", retryable: false)
         }
     }
 
