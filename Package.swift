@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // libcurl from the system (apt: libcurl4-openssl-dev); see NOTES-build.md.
@@ -60,6 +62,21 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Where records and idempotency keys live: SQLite (embedded default) or PostgreSQL
+        // (replicas), plain SQL over vapor's drivers. The memory store and the protocols are Core's.
+        .target(
+            name: "CancelgateStore",
+            dependencies: [
+                "CancelgateCore", "CancelgateWire",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The four fake providers as one Hummingbird app (tests, demo, benchmarks).
         .target(
             name: "CancelgateFakes",
@@ -75,7 +92,7 @@ let package = Package(
         .target(
             name: "CancelgateServer",
             dependencies: [
-                "CancelgateCore", "CancelgateWire", "CurlClient",
+                "CancelgateCore", "CancelgateWire", "CancelgateStore", "CurlClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -102,7 +119,7 @@ let package = Package(
         .executableTarget(
             name: "cancelgate",
             dependencies: [
-                "CancelgateServer", "CancelgateCore", "CancelgateWire", "CancelgateFakes", "CancelgateClient", "CurlClient",
+                "CancelgateServer", "CancelgateCore", "CancelgateWire", "CancelgateStore", "CancelgateFakes", "CancelgateClient", "CurlClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -133,7 +150,7 @@ let package = Package(
         .testTarget(
             name: "CancelgateServerTests",
             dependencies: [
-                "CancelgateServer", "CancelgateCore", "CancelgateWire", "CancelgateFakes", "CancelgateClient", "CurlClient",
+                "CancelgateServer", "CancelgateCore", "CancelgateWire", "CancelgateStore", "CancelgateFakes", "CancelgateClient", "CurlClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -1,4 +1,5 @@
 public import CancelgateCore
+public import CancelgateStore
 internal import Foundation
 public import Hummingbird
 public import Logging
@@ -11,23 +12,23 @@ public struct GatewayOptions: Sendable {
     public var port: Int?
     public var readiness: Readiness
     public var onServerRunning: @Sendable (Int) async -> Void
-    /// Where `Idempotency-Key`s are remembered; nil: an `InMemoryIdempotencyStore` of
-    /// `server.idempotency_max_entries` and `server.idempotency_max_bytes` for this application.
-    public var idempotencyStore: (any IdempotencyStore)?
+    /// Where records and `Idempotency-Key`s live (`StoreOpener.open`); nil: a `memory` store of
+    /// this application's own (tests). The application runs its services and its `prepare`.
+    public var store: OpenedStore?
     /// Where a reload (SIGHUP, `POST /admin/reload`) reads routes.json; nil: reload is refused.
     public var configSource: ConfigSource?
     /// What `GET /metrics` shows; nil: a registry of this application's own.
     public var prometheus: PrometheusMetrics?
 
     public init(
-        host: String? = nil, port: Int? = nil, readiness: Readiness = Readiness(), idempotencyStore: (any IdempotencyStore)? = nil,
+        host: String? = nil, port: Int? = nil, readiness: Readiness = Readiness(), store: OpenedStore? = nil,
         configSource: ConfigSource? = nil, prometheus: PrometheusMetrics? = nil,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) {
         self.host = host
         self.port = port
         self.readiness = readiness
-        self.idempotencyStore = idempotencyStore
+        self.store = store
         self.configSource = configSource
         self.prometheus = prometheus
         self.onServerRunning = onServerRunning
@@ -48,10 +49,12 @@ public func buildApplication(
     live: LiveConfiguration, prometheus: PrometheusMetrics, options: GatewayOptions = .init(), logger: Logger
 ) -> some ApplicationProtocol {
     let server = live.current.config.server
-    let idempotency = options.idempotencyStore ?? InMemoryIdempotencyStore(
-        maxEntries: server.idempotencyMaxEntries, maxBytes: server.idempotencyMaxBytes)
-    let router = buildRouter(live: live, prometheus: prometheus, readiness: options.readiness, idempotency: idempotency)
-    return Application(
+    let opened = options.store ?? .memory(server)
+    let keeper = RecordKeeper(
+        store: opened.store, metrics: live.metrics, logger: logger,
+        fallbackKeys: InMemoryIdempotencyStore(maxEntries: server.idempotencyMaxEntries, maxBytes: server.idempotencyMaxBytes))
+    let router = buildRouter(live: live, prometheus: prometheus, readiness: options.readiness, keeper: keeper)
+    var app = Application(
         router: router,
         server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])),
         configuration: .init(address: .hostname(options.host ?? server.host, port: options.port ?? server.port), serverName: "cancelgate"),
@@ -61,10 +64,14 @@ public func buildApplication(
             await options.onServerRunning(channel.localAddress?.port ?? 0)
         },
         logger: logger)
+    app.addServices(opened.services)
+    app.addServices(StoreMaintenanceService(keeper: keeper, live: live, logger: logger))
+    app.beforeServerStarts { try await opened.prepare(logger) }
+    return app
 }
 
 public func buildRouter(
-    live: LiveConfiguration, prometheus: PrometheusMetrics, readiness: Readiness, idempotency: any IdempotencyStore
+    live: LiveConfiguration, prometheus: PrometheusMetrics, readiness: Readiness, keeper: RecordKeeper
 ) -> Router<GatewayContext> {
     // HEAD for every GET, as openapi.json promises (and RFC 9110 §9.1 asks of a server).
     let router = Router(context: GatewayContext.self, options: .autoGenerateHeadEndpoints)
@@ -81,7 +88,8 @@ public func buildRouter(
     }
     router.get("metrics") { _, _ in prometheus.response() }
     let v1 = router.group("v1").add(middleware: ClientAuthMiddleware(live: live))
-    CancelController(live: live, idempotency: idempotency).addRoutes(to: v1)
+    CancelController(live: live, keeper: keeper).addRoutes(to: v1)
+    RecordsController(keeper: keeper).addRoutes(to: v1)
     v1.get("upstreams") { _, context in
         let config = (context.runtime ?? live.current).config
         return UpstreamList(config.upstreams, maxItems: config.server.maxItems)

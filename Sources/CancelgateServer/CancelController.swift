@@ -12,7 +12,7 @@ struct CancelController: Sendable {
     static let maxRequestIDLength = 200
 
     let live: LiveConfiguration
-    let idempotency: any IdempotencyStore
+    let keeper: RecordKeeper
 
     func addRoutes(to group: RouterGroup<GatewayContext>) {
         group.post("cancel", use: cancel)
@@ -40,15 +40,34 @@ struct CancelController: Sendable {
             dryRun: try Self.dryRun(request), allowedUpstreams: context.allowedUpstreams)
         var logger = context.logger
         logger[metadataKey: "request.id"] = "\(requestID)"
+        let key = request.headers[.idempotencyKey]
+        let receivedAt = RecordTime.nowMs()
+        // The record, running from before the first upstream call until the answer (§5). Its
+        // lease tells other replicas when a request still `running` has lost its process.
+        let template = CancelRecord.running(
+            cancel, provisional: CancelReport(requestID: requestID, dryRun: cancel.dryRun, summary: Summary([]), results: [], plan: nil),
+            caller: context.caller, idempotencyKey: key, receivedAtMs: receivedAt,
+            leaseUntilMs: receivedAt + Int64(server.requestTimeoutMs + runtime.config.store.leaseGraceMs))
+        let keeper = keeper
+        let requestLogger = logger
+        let run: @Sendable () async -> CancelReport = {
+            await service.cancel(cancel, logger: requestLogger) { provisional in
+                var record = template
+                record.summary = provisional.summary
+                record.results = provisional.results
+                await keeper.started(record)
+            }
+        }
         let report: CancelReport
-        if let key = request.headers[.idempotencyKey] {
+        if let key {
             let use = IdempotencyKeyUse(caller: context.caller, key: key, fingerprint: IdempotencyFingerprint.of(cancel))
-            switch try await once(use, logger: logger, run: { await service.cancel(cancel, logger: logger) }) {
+            switch try await once(use, record: template, logger: logger, run: run) {
             case .replayed(let stored): return try Self.response(stored, replayed: true)
             case .ran(let fresh): report = fresh
             }
         } else {
-            report = await service.cancel(cancel, logger: logger)
+            report = await run()
+            await keeper.finished(template.completed(with: report, atMs: RecordTime.nowMs()), completing: nil)
         }
         metrics.items(report)
         logger.info(

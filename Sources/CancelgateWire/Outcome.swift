@@ -75,13 +75,16 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, Codable, CaseIter
     public static let badResponse = ErrorCode("bad_response")
     public static let notReported = ErrorCode("not_reported")
     public static let transportError = ErrorCode("transport_error")
+    /// The gateway process running the request died before this item was answered (a record's
+    /// result, CONTRACT §5): it may or may not have been cancelled.
+    public static let interrupted = ErrorCode("interrupted")
 
     /// Every code a gateway writes, in the order the OpenAPI document lists them.
     public static let allCases: [ErrorCode] = [
         .unroutable, .unknownUpstream, .invalidID, .forbidden, .notFound, .alreadyTerminal, .notCancellable, .upstreamTimeout,
         .deadlineExceeded, .inDoubt, .connectFailed, .connectionClosed, .tlsError, .upstreamUnavailable, .upstreamError,
         .upstreamRejected, .upstreamAuthFailed, .endpointNotFound, .tokenUnavailable, .rateLimited, .badResponse, .notReported,
-        .transportError,
+        .transportError, .interrupted,
     ]
 
     public var description: String { rawValue }

@@ -3,6 +3,7 @@ import ArgumentParser
 import CancelgateCore
 import CancelgateFakes
 import CancelgateServer
+import CancelgateStore
 import CurlClient
 import Foundation
 import Hummingbird
@@ -49,9 +50,11 @@ struct Demo: AsyncParsableCommand {
             guard let upstreamPort = await fakesPorts.first(where: { _ in true }) else { return }
             let routes = try ConfigLoader.load(data: Data(Self.routesJSON(fakes, upstreamPort, requestedPort, faults: withFaults).utf8), environment: [:])
             let readiness = Readiness()
+            // The embedded default: cancelgate.db in the working directory.
+            let store = try await Serve.openStore(routes, logger: logger)
             let gateway = buildApplication(
-                config: routes, transport: client, options: GatewayOptions(readiness: readiness, onServerRunning: { gatewayPort.yield($0) }),
-                logger: logger)
+                config: routes, transport: client,
+                options: GatewayOptions(readiness: readiness, store: store, onServerRunning: { gatewayPort.yield($0) }), logger: logger)
             let gatewayGroup = ServiceGroup(
                 configuration: .init(
                     services: [CurlClientService(client: client), gateway, ReadinessService(readiness: readiness)],
@@ -66,18 +69,20 @@ struct Demo: AsyncParsableCommand {
                 CurlRequest(
                     method: "POST", url: "http://127.0.0.1:\(port)/v1/cancel", headers: [HTTPHeader("Content-Type", "application/json")],
                     body: Data(DemoScenario.requestBody.utf8)))
+            let report = try JSONDecoder().decode(CancelReport.self, from: response.body)
             if asJSON {
                 Self.show(String(decoding: response.body, as: UTF8.self))
             } else {
-                let report = try JSONDecoder().decode(CancelReport.self, from: response.body)
                 Self.show(report.table())
+                Self.show(try await Self.recordLine(client: client, port: port, requestID: report.requestID, storeName: store.name))
             }
             if once {
                 await gatewayGroup.triggerGracefulShutdown()
             } else {
-                Self.show(Self.tryIt(port: port, fakesPort: withFaults ? upstreamPort : nil))
+                Self.show(Self.tryIt(port: port, fakesPort: withFaults ? upstreamPort : nil, requestID: report.requestID))
             }
             try await group.waitForAll()
+            await store.close()
         }
     }
 
@@ -105,7 +110,20 @@ struct Demo: AsyncParsableCommand {
         """
     }
 
-    static func tryIt(port: Int, fakesPort: Int?) -> String {
+    /// What the store kept of the demo's cancel, read back through the records API.
+    static func recordLine(client: CurlClient, port: Int, requestID: String, storeName: String) async throws -> String {
+        let response = try await client.execute(CurlRequest(method: "GET", url: "http://127.0.0.1:\(port)/v1/cancels/\(requestID)"))
+        guard response.status == 200, let record = try? JSONDecoder().decode(CancelRecord.self, from: response.body) else {
+            return "The record of request \(requestID) could not be read back (HTTP \(response.status))."
+        }
+        return """
+
+        Recorded in \(storeName): request \(record.requestID), state \(record.state.rawValue), \(record.results?.count ?? 0) results, \
+        received \(RecordTime.format(record.receivedAtMs)), reason "\(record.reason)".
+        """
+    }
+
+    static func tryIt(port: Int, fakesPort: Int?, requestID: String) -> String {
         let admin = fakesPort.map { fakesPort in
             """
 
@@ -121,7 +139,10 @@ struct Demo: AsyncParsableCommand {
           curl -s -X POST 'http://127.0.0.1:\(port)/v1/cancel?dry_run=true' -H 'Content-Type: application/json' \\
                -d '{"ids": ["tsk_1", "839265", "\(DemoScenario.runningKubiya)"]}'
           curl -s -X POST http://127.0.0.1:\(port)/v1/cancel -H 'Content-Type: application/json' -H 'X-Request-ID: try-1' \\
-               -d '{"ids": ["tsk_4810001", "nope"], "items": [{"id": "bex_7001", "upstream": "meibel"}]}'\(admin ?? "")
+               -d '{"ids": ["tsk_4810001", "nope"], "items": [{"id": "bex_7001", "upstream": "meibel"}]}'
+          curl -s http://127.0.0.1:\(port)/v1/cancels/\(requestID)                # the record of the cancel above
+          curl -s 'http://127.0.0.1:\(port)/v1/cancels?id=\(DemoScenario.runningKubiya)'
+          cancelgate history \(DemoScenario.runningKubiya) --server http://127.0.0.1:\(port)   # who cancelled that run, when, why\(admin ?? "")
 
         Press Ctrl-C to stop.
         """

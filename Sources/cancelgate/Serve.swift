@@ -1,6 +1,7 @@
 import ArgumentParser
 import CancelgateCore
 import CancelgateServer
+import CancelgateStore
 import CurlClient
 import Foundation
 import Hummingbird
@@ -32,18 +33,39 @@ struct Serve: AsyncParsableCommand {
             FileHandle.standardError.write(Data("cancelgate: \(config) is invalid\n\(error.description)\n".utf8))
             throw ExitCode(1)
         }
+        let store = try await Self.openStore(routes, logger: logger)
         let client = try CurlClient()
         let readiness = Readiness()
         let prometheus = PrometheusMetrics()
         let live = LiveConfiguration(config: routes, transport: client, metrics: prometheus.metrics, source: ConfigSource(path: config))
         let app = buildApplication(
-            live: live, prometheus: prometheus, options: GatewayOptions(host: host, port: port, readiness: readiness), logger: logger)
+            live: live, prometheus: prometheus, options: GatewayOptions(host: host, port: port, readiness: readiness, store: store), logger: logger)
         // SIGHUP re-reads routes.json; a file that does not validate is logged and ignored.
         let reload = ReloadService(live: live, signals: await UnixSignalsSequence(trapping: .sighup), logger: logger)
         let group = ServiceGroup(
             configuration: .init(
                 services: [CurlClientService(client: client), app, reload, ReadinessService(readiness: readiness)],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        defer { Task { await store.close() } }
+        do {
+            try await group.run()
+        } catch let error as StoreOpenError {
+            Self.fail(error)
+        }
+        await store.close()
+    }
+
+    /// The configured store, or exit 1 with a message that names it (never its password).
+    static func openStore(_ routes: RoutesConfig, logger: Logger) async throws -> OpenedStore {
+        do {
+            return try await StoreOpener.open(routes, logger: logger)
+        } catch {
+            fail(error)
+        }
+    }
+
+    static func fail(_ error: StoreOpenError) -> Never {
+        FileHandle.standardError.write(Data("cancelgate: \(error.description)\n".utf8))
+        Foundation.exit(1)
     }
 }

@@ -13,7 +13,24 @@ extension ConfigLoader {
         "/routes/*": Keys.route,
         "/routes/*/match": Keys.match,
         "/clients/*": Keys.client,
+        "/store": Keys.storeAny,
     ]
+
+    /// Keys accepted by `/store`, by its `type`.
+    public static let storeKeys: [String: [String]] = [
+        StoreType.sqlite: ["type", "path"] + Keys.storeCommon,
+        StoreType.postgres: ["type", "url", "pool_size"] + Keys.storeCommon,
+        StoreType.memory: ["type"] + Keys.storeCommon,
+    ]
+
+    /// `store.type` values, in message order.
+    public static let storeTypes = [StoreType.sqlite, StoreType.postgres, StoreType.memory]
+
+    enum StoreType {
+        static let sqlite = "sqlite"
+        static let postgres = "postgres"
+        static let memory = "memory"
+    }
 
     /// Keys accepted by `/upstreams/*/auth`, by its `type`.
     public static let authKeys: [String: [String]] = [
@@ -40,6 +57,10 @@ extension ConfigLoader {
         "/upstreams/*/retry/max_delay_ms": Limits.delayMs,
         "/upstreams/*/rate_limit/per_second": Limits.ratePerSecond,
         "/upstreams/*/rate_limit/burst": Limits.rateBurst,
+        "/store/pool_size": Limits.poolSize,
+        "/store/retention_days": Limits.retentionDays,
+        "/store/sweep_interval_ms": Limits.sweepIntervalMs,
+        "/store/lease_grace_ms": Limits.leaseGraceMs,
     ]
 
     /// `auth.type` values, in message order.
@@ -54,7 +75,7 @@ extension ConfigLoader {
 
     enum Keys {
         /// `$schema` lets an editor find `routes.schema.json`; the loader ignores its value.
-        static let root = ["$schema", "server", "upstreams", "routes", "clients"]
+        static let root = ["$schema", "server", "upstreams", "routes", "clients", "store"]
         static let server = ["host", "port", "max_items", "max_body_bytes", "request_timeout_ms", "default_reason", "idempotency_max_entries",
             "idempotency_max_bytes",
         ]
@@ -64,6 +85,9 @@ extension ConfigLoader {
         static let route = ["match", "upstream"]
         static let match = ["prefix", "regex"]
         static let client = ["name", "token", "upstreams", "admin"]
+        static let storeCommon = ["retention_days", "sweep_interval_ms", "lease_grace_ms"]
+        /// Every key any `store` object may have, for checking one whose `type` is unusable.
+        static let storeAny = ["type", "path", "url", "pool_size"] + storeCommon
         /// Every key any `auth` object may have, for checking one whose `type` is unusable.
         static let anyAuth = ["type", "token", "name", "value", "token_url", "client_id", "client_secret"]
     }
@@ -84,6 +108,10 @@ extension ConfigLoader {
         static let delayMs = 0...Int.max
         static let ratePerSecond = 1...100_000
         static let rateBurst = 1...100_000
+        static let poolSize = 1...256
+        static let retentionDays = 1...36_500
+        static let sweepIntervalMs = 100...3_600_000
+        static let leaseGraceMs = 0...3_600_000
         static let upstreamNamePattern = "^[A-Za-z0-9_.-]{1,64}$"
         static let upstreamNameLength = 1...64
     }

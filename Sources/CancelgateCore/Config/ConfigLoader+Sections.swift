@@ -12,8 +12,9 @@ extension ConfigReader {
         if case .object(let members)? = root["upstreams"] { declared = Set(members.keys) }
         let routes = routes(root, declared: declared)
         let clients = clients(root, declared: declared)
+        let store = store(root)
         guard issues.isEmpty else { return nil }
-        return RoutesConfig(server: server, upstreams: upstreams, routes: routes, clients: clients)
+        return RoutesConfig(server: server, upstreams: upstreams, routes: routes, clients: clients, store: store)
     }
 
     // MARK: Server

@@ -7,12 +7,17 @@ public struct RoutesConfig: Sendable {
     public var routes: [RouteRule]
     /// Empty: no caller authentication.
     public var clients: [ClientConfig]
+    public var store: StoreConfig
 
-    public init(server: ServerConfig = .init(), upstreams: [UpstreamConfig], routes: [RouteRule] = [], clients: [ClientConfig] = []) {
+    public init(
+        server: ServerConfig = .init(), upstreams: [UpstreamConfig], routes: [RouteRule] = [], clients: [ClientConfig] = [],
+        store: StoreConfig = .init()
+    ) {
         self.server = server
         self.upstreams = upstreams.sorted { $0.name < $1.name }
         self.routes = routes
         self.clients = clients
+        self.store = store
     }
 
     public func upstream(named name: String) -> UpstreamConfig? {

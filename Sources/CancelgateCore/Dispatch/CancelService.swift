@@ -19,12 +19,18 @@ public struct CancelService: Sendable {
         self.init(config: config, dispatcher: Dispatcher(config: config, transport: transport, metrics: metrics, registry: registry))
     }
 
-    public func cancel(_ request: CancelRequest, logger: Logger) async -> CancelReport {
+    /// - Parameter beforeSending: called once the request is planned, before the first upstream
+    ///   call (not for a dry run), with the report as it would read if nothing were answered
+    ///   (`ReportBuilder.provisional`): the running record.
+    public func cancel(
+        _ request: CancelRequest, logger: Logger, beforeSending: @Sendable (CancelReport) async -> Void = { _ in }
+    ) async -> CancelReport {
         let plan = planner.plan(request)
         if request.dryRun {
             return ReportBuilder.build(
                 plan: plan, resolutions: [:], requestID: request.requestID, dryRun: true, plannedCalls: planner.plannedCalls(plan, reason: request.reason))
         }
+        await beforeSending(ReportBuilder.provisional(plan: plan, requestID: request.requestID))
         let deadline = dispatcher.clock.now + config.server.requestTimeout
         let resolutions = await dispatcher.run(plan, request: request, deadline: deadline, logger: logger)
         return ReportBuilder.build(plan: plan, resolutions: resolutions, requestID: request.requestID, dryRun: false)

@@ -15,6 +15,9 @@ public struct GatewayMetrics: Sendable {
         public static let tokenFetches = "cancelgate_c1_token_fetches_total"
         public static let configReloads = "cancelgate_config_reloads_total"
         public static let rateLimitWait = "cancelgate_rate_limit_wait_seconds"
+        public static let storeErrors = "cancelgate_store_errors_total"
+        public static let storePendingWrites = "cancelgate_store_pending_writes"
+        public static let recordsInterrupted = "cancelgate_records_interrupted_total"
     }
 
     public static let help: [String: String] = [
@@ -27,6 +30,9 @@ public struct GatewayMetrics: Sendable {
         Name.tokenFetches: "C1 OAuth token fetches (first fetch and refreshes), by result.",
         Name.configReloads: "routes.json reloads (SIGHUP or POST /admin/reload), by result.",
         Name.rateLimitWait: "Time upstream attempts waited for their upstream's rate limit (rate_limit or a 429's Retry-After).",
+        Name.storeErrors: "Store operations that failed or timed out, by operation (writes are retried in the background).",
+        Name.storePendingWrites: "Record writes waiting to be retried because the store refused or did not answer them.",
+        Name.recordsInterrupted: "Running records marked interrupted because the process running them died.",
     ]
 
     /// Upper bounds of the upstream duration histogram, seconds.
@@ -93,6 +99,18 @@ public struct GatewayMetrics: Sendable {
 
     public func configReload(succeeded: Bool) {
         counter(Name.configReloads, [("result", succeeded ? "ok" : "refused")])?.increment()
+    }
+
+    public func storeError(operation: String) {
+        counter(Name.storeErrors, [("operation", operation)])?.increment()
+    }
+
+    public func storePendingWrites(_ count: Int) {
+        if let factory { Gauge(label: Name.storePendingWrites, dimensions: [], factory: factory).record(count) }
+    }
+
+    public func recordsInterrupted(_ count: Int) {
+        counter(Name.recordsInterrupted, [])?.increment(by: count)
     }
 
     private struct Pair: Hashable {

@@ -2,8 +2,10 @@ internal import CancelgateWire
 /// Joins the plan's per-entry decisions with the dispatcher's per-unit answers into the report:
 /// one result per requested entry, in request order.
 enum ReportBuilder {
+    /// - Parameter unanswered: what an item to be sent gets when `resolutions` has nothing for it.
     static func build(
-        plan: Plan, resolutions: [UnitKey: Resolution], requestID: String, dryRun: Bool, plannedCalls: [PlannedCall]? = nil
+        plan: Plan, resolutions: [UnitKey: Resolution], requestID: String, dryRun: Bool, plannedCalls: [PlannedCall]? = nil,
+        unanswered: Resolution = .failure(.notReported, "No answer was recorded for this item.", retryable: true).with(attempts: 0)
     ) -> CancelReport {
         let results = plan.entries.map { entry -> ItemResult in
             let resolution: Resolution
@@ -14,8 +16,7 @@ enum ReportBuilder {
                 resolution =
                     dryRun
                     ? Resolution(outcome: .planned, attempts: 0)
-                    : resolutions[key]
-                        ?? .failure(.notReported, "No answer was recorded for this item.", retryable: true).with(attempts: 0)
+                    : resolutions[key] ?? unanswered
             }
             return ItemResult(
                 index: entry.index, id: entry.id, upstream: entry.upstream, provider: entry.provider?.rawValue, outcome: resolution.outcome,
@@ -23,6 +24,16 @@ enum ReportBuilder {
                 attempts: resolution.attempts, error: resolution.error)
         }
         return CancelReport(requestID: requestID, dryRun: dryRun, summary: summarize(results), results: results, plan: dryRun ? (plannedCalls ?? []) : nil)
+    }
+
+    /// The report as it would read if the gateway died before any answer: locally decided items
+    /// as they are, every item to be sent `failed`, `interrupted`. A running record holds it.
+    static func provisional(plan: Plan, requestID: String) -> CancelReport {
+        build(
+            plan: plan, resolutions: [:], requestID: requestID, dryRun: false,
+            unanswered: .failure(
+                .interrupted, "The gateway stopped before this item was answered; it may or may not have been cancelled.", retryable: true
+            ).with(attempts: 0))
     }
 
     static func summarize(_ results: [ItemResult]) -> Summary {

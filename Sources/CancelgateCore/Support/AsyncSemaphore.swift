@@ -5,7 +5,7 @@ internal import Foundation
 ///
 /// `@unchecked Sendable`: every stored property is read and written only under `lock` (NSLock,
 /// not Synchronization.Mutex, which ThreadSanitizer cannot see on Linux).
-final class AsyncSemaphore: @unchecked Sendable {
+public final class AsyncSemaphore: @unchecked Sendable {
     private let lock = NSLock()
     /// Free permits; negative after a lowered limit, until enough holders gave theirs back.
     private var permits: Int
@@ -15,7 +15,7 @@ final class AsyncSemaphore: @unchecked Sendable {
     private var cancelledEarly: Set<UInt64> = []
     private var nextID: UInt64 = 0
 
-    init(permits: Int) {
+    public init(permits: Int) {
         precondition(permits > 0, "a semaphore needs at least one permit")
         self.permits = permits
         self.limit = permits
@@ -40,7 +40,7 @@ final class AsyncSemaphore: @unchecked Sendable {
 
     /// True once a permit is held (give it back with `release()`); false if the task was
     /// cancelled before it got one.
-    func acquire() async -> Bool {
+    public func acquire() async -> Bool {
         let id: UInt64 = lock.withLock {
             nextID += 1
             return nextID
@@ -73,7 +73,7 @@ final class AsyncSemaphore: @unchecked Sendable {
         return acquired
     }
 
-    func release() {
+    public func release() {
         let next: CheckedContinuation<Bool, Never>? = lock.withLock {
             guard !waiters.isEmpty, permits >= 0 else {
                 permits += 1

@@ -1,0 +1,79 @@
+internal import Foundation
+
+/// Runs `operation` in a task of its own and waits for it at most `timeout`: a store that does
+/// not answer (a partitioned database) must not hold a cancel's answer. The operation is
+/// cancelled on timeout but may still finish later; store writes are idempotent for that reason.
+public enum BoundedWait {
+    public struct TimedOut: Error {}
+
+    public static func run<T: Sendable>(_ timeout: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+        let gate = Gate<T>()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+                gate.set(continuation)
+                let work = Task {
+                    do { gate.resume(.success(try await operation())) } catch { gate.resume(.failure(error)) }
+                }
+                gate.setTimer(
+                    Task {
+                        try? await Task.sleep(for: timeout)
+                        guard !Task.isCancelled else { return }
+                        if gate.resume(.failure(TimedOut())) { work.cancel() }
+                    })
+            }
+        } onCancel: {
+            gate.resume(.failure(CancellationError()))
+        }
+    }
+
+    /// Resumes its continuation once, whoever comes first.
+    private final class Gate<T: Sendable>: @unchecked Sendable {
+        private let lock = NSLock()
+        private var continuation: CheckedContinuation<T, any Error>?
+        private var early: Result<T, any Error>?
+        private var done = false
+        private var timer: Task<Void, Never>?
+
+        func setTimer(_ task: Task<Void, Never>) {
+            lock.lock()
+            let finished = done
+            if !finished { timer = task }
+            lock.unlock()
+            if finished { task.cancel() }
+        }
+
+        func set(_ continuation: CheckedContinuation<T, any Error>) {
+            lock.lock()
+            if let early {
+                lock.unlock()
+                continuation.resume(with: early)
+                return
+            }
+            self.continuation = continuation
+            lock.unlock()
+        }
+
+        /// True when this call resumed it.
+        @discardableResult
+        func resume(_ result: Result<T, any Error>) -> Bool {
+            lock.lock()
+            guard !done else {
+                lock.unlock()
+                return false
+            }
+            done = true
+            let timer = self.timer
+            self.timer = nil
+            defer { timer?.cancel() }
+            guard let continuation else {
+                early = result
+                lock.unlock()
+                return true
+            }
+            self.continuation = nil
+            lock.unlock()
+            continuation.resume(with: result)
+            return true
+        }
+    }
+}

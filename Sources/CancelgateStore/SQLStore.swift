@@ -1,0 +1,251 @@
+public import CancelgateCore
+public import CancelgateWire
+internal import Foundation
+
+/// The `CancelStore` of both databases: the same SQL over SQLite or PostgreSQL.
+///
+/// Tables (see `Migrations`): `cancel_records` (one row per request, its summary as JSON),
+/// `cancel_items` (one row per requested entry, its result as JSON, indexed by run ID for
+/// "who cancelled this run?"), `idempotency_keys` (fingerprint, owner, lease, the report a
+/// replay answers).
+public final class SQLStore: CancelStore {
+    /// Rows per multi-row INSERT: 6 parameters each stays under SQLite's 32,766.
+    static let itemsPerInsert = 1000
+
+    let driver: any SQLDriver
+    public var kind: String { driver.kind }
+
+    init(driver: any SQLDriver) {
+        self.driver = driver
+    }
+
+    public func close() async { await driver.close() }
+
+    // MARK: Keys
+
+    public func claimKey(_ claim: KeyClaim) async throws -> IdempotencyBegin {
+        let scope = SQLValue.text(claim.scope), key = SQLValue.text(claim.key)
+        let inserted = try await driver.query(
+            """
+            INSERT INTO idempotency_keys (scope, idem_key, fingerprint, record_id, state, lease_until)
+            VALUES ($1, $2, $3, $4, 'running', $5) ON CONFLICT (scope, idem_key) DO NOTHING RETURNING record_id
+            """, [scope, key, .text(claim.fingerprint), .text(claim.recordID), .int(claim.leaseUntilMs)])
+        if !inserted.isEmpty { return .proceed }
+        let rows = try await driver.query(
+            "SELECT fingerprint, state, lease_until, stored_at, report, record_id FROM idempotency_keys WHERE scope = $1 AND idem_key = $2",
+            [scope, key])
+        // Deleted in between (retention, or its request released it): claim it again.
+        guard let row = rows.first else { return try await claimKey(claim) }
+        let fingerprint = row[0].text ?? "", state = row[1].text ?? "", lease = row[2].int ?? 0, storedAt = row[3].int
+        let expired = state == "finished" && (storedAt ?? 0) < claim.expiredBeforeMs
+        if !expired && fingerprint != claim.fingerprint { return .mismatch }
+        if state == "finished" && !expired, let report = row[4].text {
+            return .replay(try Self.decode(CancelReport.self, report), storedAt: Date(timeIntervalSince1970: TimeInterval(storedAt ?? 0) / 1000))
+        }
+        if state == "running" && lease >= claim.nowMs { return .inProgress }
+        // A finished key past retention, or a running one whose process died (lease over): take
+        // it over, unless another replica just did (the row no longer reads as it did).
+        let taken = try await driver.query(
+            """
+            UPDATE idempotency_keys SET fingerprint = $1, record_id = $2, state = 'running', lease_until = $3, stored_at = NULL, report = NULL
+            WHERE scope = $4 AND idem_key = $5 AND record_id = $6 AND state = $7 RETURNING record_id
+            """, [.text(claim.fingerprint), .text(claim.recordID), .int(claim.leaseUntilMs), scope, key, row[5], .text(state)])
+        return taken.isEmpty ? .inProgress : .proceed
+    }
+
+    public func releaseKey(scope: String, key: String, recordID: String) async throws {
+        _ = try await driver.query(
+            "DELETE FROM idempotency_keys WHERE scope = $1 AND idem_key = $2 AND record_id = $3 AND state = 'running'",
+            [.text(scope), .text(key), .text(recordID)])
+    }
+
+    // MARK: Records
+
+    public func recordStarted(_ record: CancelRecord) async throws {
+        try await driver.transaction { executor in
+            let inserted = try await executor.query(
+                Self.insertRecord + " ON CONFLICT (record_id) DO NOTHING RETURNING record_id", try Self.recordBinds(record))
+            guard !inserted.isEmpty else { return }
+            try await Self.insertItems(record, executor)
+        }
+    }
+
+    public func recordFinished(_ record: CancelRecord, completing key: KeyCompletion?) async throws {
+        try await driver.transaction { executor in
+            let binds = try Self.recordBinds(record)
+            _ = try await executor.query(
+                Self.insertRecord
+                    + """
+                     ON CONFLICT (record_id) DO UPDATE SET finished_at = excluded.finished_at, state = excluded.state,
+                    summary = excluded.summary, lease_until = excluded.lease_until
+                    """, binds)
+            _ = try await executor.query("DELETE FROM cancel_items WHERE record_id = $1", [.text(record.recordID)])
+            try await Self.insertItems(record, executor)
+            if let key {
+                _ = try await executor.query(
+                    """
+                    UPDATE idempotency_keys SET state = 'finished', stored_at = $1, report = $2
+                    WHERE scope = $3 AND idem_key = $4 AND record_id = $5 AND state = 'running'
+                    """,
+                    [.int(record.finishedAtMs ?? RecordTime.nowMs()), .text(try Self.encode(key.report)), .text(key.scope), .text(key.key), .text(key.recordID)])
+            }
+        }
+    }
+
+    static let recordColumns = "record_id, request_id, caller, received_at, finished_at, state, reason, dry_run, idempotency_key, summary, lease_until"
+    static let insertRecord = "INSERT INTO cancel_records (\(recordColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+
+    static func recordBinds(_ record: CancelRecord) throws -> [SQLValue] {
+        [
+            .text(record.recordID), .text(record.requestID), SQLValue(record.caller), .int(record.receivedAtMs), SQLValue(record.finishedAtMs),
+            .text(record.state.rawValue), .text(record.reason), SQLValue(record.dryRun), SQLValue(record.idempotencyKey),
+            .text(try encode(record.summary)), .int(record.leaseUntilMs),
+        ]
+    }
+
+    static func insertItems(_ record: CancelRecord, _ executor: any SQLExecutor) async throws {
+        let results = record.results ?? []
+        var start = 0
+        while start < results.count {
+            let chunk = results[start..<min(start + itemsPerInsert, results.count)]
+            var binds: [SQLValue] = []
+            binds.reserveCapacity(chunk.count * 6)
+            var values: [String] = []
+            values.reserveCapacity(chunk.count)
+            for result in chunk {
+                let base = binds.count
+                values.append("($\(base + 1), $\(base + 2), $\(base + 3), $\(base + 4), $\(base + 5), $\(base + 6))")
+                binds += [
+                    .text(record.recordID), .int(Int64(result.index)), .text(result.id), SQLValue(result.upstream), .text(result.outcome.rawValue),
+                    .text(try encode(result)),
+                ]
+            }
+            _ = try await executor.query(
+                "INSERT INTO cancel_items (record_id, idx, run_id, upstream, outcome, result) VALUES " + values.joined(separator: ", "), binds)
+            start += chunk.count
+        }
+    }
+
+    public func record(requestID: String) async throws -> CancelRecord? {
+        let rows = try await driver.query(
+            "SELECT \(Self.recordColumns) FROM cancel_records WHERE request_id = $1 ORDER BY received_at DESC, record_id DESC LIMIT 1",
+            [.text(requestID)])
+        guard let row = rows.first else { return nil }
+        var record = try Self.record(row)
+        let items = try await driver.query("SELECT result FROM cancel_items WHERE record_id = $1 ORDER BY idx", [.text(record.recordID)])
+        record.results = try items.map { try Self.decode(ItemResult.self, $0[0].text ?? "") }
+        return record
+    }
+
+    public func records(_ query: RecordQuery) async throws -> RecordPage {
+        var conditions: [String] = []
+        var binds: [SQLValue] = []
+        func bind(_ value: SQLValue) -> String {
+            binds.append(value)
+            return "$\(binds.count)"
+        }
+        if case .caller(let name) = query.visibility { conditions.append("r.caller = \(bind(.text(name)))") }
+        if let caller = query.caller { conditions.append("r.caller = \(bind(.text(caller)))") }
+        if let since = query.sinceMs { conditions.append("r.received_at >= \(bind(.int(since)))") }
+        if let until = query.untilMs { conditions.append("r.received_at <= \(bind(.int(until)))") }
+        if let after = query.after {
+            let at = bind(.int(after.receivedAtMs))
+            let id = bind(.text(after.recordID))
+            conditions.append("(r.received_at < \(at) OR (r.received_at = \(at) AND r.record_id < \(id)))")
+        }
+        var itemConditions: [String] = []
+        if let runID = query.runID { itemConditions.append("i.run_id = \(bind(.text(runID)))") }
+        if let upstream = query.upstream { itemConditions.append("i.upstream = \(bind(.text(upstream)))") }
+        if let outcome = query.outcome { itemConditions.append("i.outcome = \(bind(.text(outcome.rawValue)))") }
+        if !itemConditions.isEmpty {
+            conditions.append(
+                "EXISTS (SELECT 1 FROM cancel_items i WHERE i.record_id = r.record_id AND \(itemConditions.joined(separator: " AND ")))")
+        }
+        let columns = Self.recordColumns.split(separator: ",").map { "r." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")
+        let sql =
+            "SELECT \(columns) FROM cancel_records r"
+            + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
+            + " ORDER BY r.received_at DESC, r.record_id DESC LIMIT \(bind(.int(Int64(query.limit + 1))))"
+        var records = try await driver.query(sql, binds).map(Self.record)
+        let more = records.count > query.limit
+        if more { records.removeLast() }
+        if query.carriesResults {
+            for index in records.indices {
+                var itemBinds: [SQLValue] = [.text(records[index].recordID)]
+                var filters: [String] = []
+                if let runID = query.runID {
+                    itemBinds.append(.text(runID))
+                    filters.append("run_id = $\(itemBinds.count)")
+                }
+                if let upstream = query.upstream {
+                    itemBinds.append(.text(upstream))
+                    filters.append("upstream = $\(itemBinds.count)")
+                }
+                if let outcome = query.outcome {
+                    itemBinds.append(.text(outcome.rawValue))
+                    filters.append("outcome = $\(itemBinds.count)")
+                }
+                let items = try await driver.query(
+                    "SELECT result FROM cancel_items WHERE record_id = $1 AND \(filters.joined(separator: " AND ")) ORDER BY idx", itemBinds)
+                records[index].results = try items.map { try Self.decode(ItemResult.self, $0[0].text ?? "") }
+            }
+        }
+        return RecordPage(records: records, next: more ? records.last.map(RecordCursor.init(after:)) : nil)
+    }
+
+    static func record(_ row: [SQLValue]) throws -> CancelRecord {
+        guard row.count == 11, let recordID = row[0].text, let requestID = row[1].text, let receivedAt = row[3].int, let state = row[5].text,
+            let reason = row[6].text, let summary = row[9].text
+        else { throw StoreQueryError(description: "a cancel_records row is not in the expected shape") }
+        return CancelRecord(
+            recordID: recordID, requestID: requestID, caller: row[2].text, receivedAtMs: receivedAt, finishedAtMs: row[4].int,
+            state: RecordState(rawValue: state), reason: reason, dryRun: (row[7].int ?? 0) != 0, idempotencyKey: row[8].text,
+            summary: try decode(Summary.self, summary), results: nil, leaseUntilMs: row[10].int ?? 0)
+    }
+
+    // MARK: Maintenance
+
+    public func interruptRunning(leaseEndedBeforeMs beforeMs: Int64, nowMs: Int64) async throws -> [String] {
+        // The items already hold the running record's provisional results: `failed`,
+        // `interrupted` for every item that was to be sent. Only the state changes.
+        try await driver.query(
+            "UPDATE cancel_records SET state = 'interrupted', finished_at = $1 WHERE state = 'running' AND lease_until < $2 RETURNING request_id",
+            [.int(nowMs), .int(beforeMs)]
+        ).compactMap { $0.first?.text }
+    }
+
+    public func deleteExpired(beforeMs: Int64) async throws -> Int {
+        try await driver.transaction { executor in
+            let expired = "SELECT record_id FROM cancel_records WHERE state <> 'running' AND COALESCE(finished_at, received_at) < $1"
+            _ = try await executor.query("DELETE FROM cancel_items WHERE record_id IN (\(expired))", [.int(beforeMs)])
+            let gone = try await executor.query("DELETE FROM cancel_records WHERE record_id IN (\(expired)) RETURNING record_id", [.int(beforeMs)])
+            _ = try await executor.query(
+                "DELETE FROM idempotency_keys WHERE (state = 'finished' AND stored_at < $1) OR (state = 'running' AND lease_until < $1)",
+                [.int(beforeMs)])
+            return gone.count
+        }
+    }
+
+    /// Frees the keys of requests that were running: only when the store is this process's
+    /// alone (SQLite), so a key whose process died is free at once, not after its lease.
+    func freeRunningKeys() async throws {
+        _ = try await driver.query("UPDATE idempotency_keys SET lease_until = 0 WHERE state = 'running'", [])
+    }
+
+    /// Applies the schema's missing steps (see `Migrations`).
+    func migrate() async throws -> [Int64] {
+        try await Migrations.apply(driver, nowMs: RecordTime.nowMs())
+    }
+
+    // MARK: JSON
+
+    static func encode(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+        try JSONDecoder().decode(type, from: Data(text.utf8))
+    }
+}
