@@ -92,11 +92,11 @@ public struct GatewayClient: Sendable {
         }
     }
 
-    private func headers() -> [HTTPHeader] {
+    func headers() -> [HTTPHeader] {
         token.map { [HTTPHeader("Authorization", "Bearer \($0)")] } ?? []
     }
 
-    private func send(_ request: CurlRequest) async throws(CancelCommandError) -> CurlResponse {
+    func send(_ request: CurlRequest) async throws(CancelCommandError) -> CurlResponse {
         do {
             return try await http.execute(request)
         } catch {

@@ -1,3 +1,4 @@
+internal import CancelgateWire
 internal import CancelgateCore
 internal import Foundation
 internal import Logging

@@ -1,3 +1,4 @@
+internal import CancelgateWire
 public import CancelgateCore
 internal import Foundation
 public import Logging

@@ -1,4 +1,4 @@
-public import CancelgateWire
+internal import CancelgateWire
 public import Foundation
 
 /// A record's `state` (CONTRACT §5).
@@ -53,17 +53,6 @@ public struct CancelRecord: Sendable, Equatable {
         self.summary = summary
         self.results = results
         self.leaseUntilMs = leaseUntilMs
-    }
-
-    /// The running record of a request about to be sent: `provisional` is the report as it would
-    /// read if nothing were answered (see `ReportBuilder.provisional`).
-    public static func running(
-        _ request: CancelRequest, provisional: CancelReport, caller: String?, idempotencyKey: String?, receivedAtMs: Int64, leaseUntilMs: Int64
-    ) -> CancelRecord {
-        CancelRecord(
-            recordID: UUID().uuidString.lowercased(), requestID: request.requestID, caller: caller, receivedAtMs: receivedAtMs, state: .running, reason: request.reason,
-            dryRun: request.dryRun, idempotencyKey: idempotencyKey, summary: provisional.summary, results: provisional.results,
-            leaseUntilMs: leaseUntilMs)
     }
 
     /// This record, completed with the answered report.
