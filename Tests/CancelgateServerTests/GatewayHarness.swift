@@ -2,6 +2,7 @@ import CancelgateWire
 import CancelgateCore
 import CancelgateFakes
 import CancelgateServer
+import CancelgateStore
 import CurlClient
 import Foundation
 import HTTPTypes
@@ -25,8 +26,11 @@ struct GatewayHarness {
         var logLevel: Logger.Level = .debug
         /// Unknown well-formed IDs are running runs in the fakes.
         var autoCreate = false
-        /// nil: the application's own in-memory store.
+        /// The keys of the application's memory store; nil: its own. Ignored with `store`.
         var idempotencyStore: (any IdempotencyStore)?
+        /// A `store` object for routes.json (e.g. SQLite in a temporary directory), opened as
+        /// `serve` opens it; nil: a memory store.
+        var store: String?
         /// Also log to this handler (e.g. a `JSONLogHandler` capturing its lines).
         var extraLogHandler: (any LogHandler)?
         /// Serve from a routes.json file (so `POST /admin/reload` can re-read it).
@@ -64,10 +68,11 @@ struct GatewayHarness {
         let fakesApp = fakes.buildApplication(port: 0, logger: Logger(label: "fakes", factory: { _ in SwiftLogNoOpLogHandler() }))
         try await fakesApp.test(.live) { fakesClient in
             let port = try #require(fakesClient.port)
-            let json = settings.editRoutes(
+            var json = settings.editRoutes(
                 fakes.routesJSON(
                     port: port, requestTimeoutMs: settings.requestTimeoutMs, upstreamTimeoutMs: settings.upstreamTimeoutMs,
                     maxItems: settings.maxItems, kubiyaMode: settings.kubiyaMode, concurrency: settings.concurrency, clients: settings.clients))
+            if let store = settings.store { json = withStore(json, store) }
             let config = try ConfigLoader.load(data: Data(json.utf8), environment: [:])
             let client = try CurlClient()
             defer { client.shutdown() }
@@ -75,8 +80,13 @@ struct GatewayHarness {
                 settings.fromFile ? FileManager.default.temporaryDirectory.appendingPathComponent("cancelgate-routes-\(UUID().uuidString).json").path : nil
             if let routesFile { try Data(json.utf8).write(to: URL(fileURLWithPath: routesFile)) }
             defer { if let routesFile { try? FileManager.default.removeItem(atPath: routesFile) } }
+            let store: OpenedStore? =
+                settings.store != nil
+                ? try await StoreOpener.open(config, logger: logger)
+                : settings.idempotencyStore.map { OpenedStore(store: MemoryStore(keys: $0), name: "memory") }
+            defer { if let store { Task { await store.close() } } }
             let options = GatewayOptions(
-                host: "127.0.0.1", port: 0, idempotencyStore: settings.idempotencyStore,
+                host: "127.0.0.1", port: 0, store: store,
                 configSource: routesFile.map { ConfigSource(path: $0, environment: { [:] }) })
             let app = buildApplication(config: config, transport: client, options: options, logger: logger)
             try await app.test(.live) { gateway in

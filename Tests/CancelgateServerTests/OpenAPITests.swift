@@ -6,6 +6,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import Logging
 import Testing
 
 @testable import CancelgateServer
@@ -43,7 +44,9 @@ struct OpenAPITests {
         defer { client.shutdown() }
         let router = buildRouter(
             live: LiveConfiguration(config: config, transport: client), prometheus: PrometheusMetrics(), readiness: Readiness(),
-            idempotency: InMemoryIdempotencyStore(maxEntries: 10))
+            keeper: RecordKeeper(
+                store: MemoryStore(keys: InMemoryIdempotencyStore(maxEntries: 10)), logger: Logger(label: "test"),
+                fallbackKeys: InMemoryIdempotencyStore(maxEntries: 10)))
         let routed = Set(router.routes.filter { $0.method != .head }.map { "\($0.method.rawValue) \($0.path.description)" })
         let document = try Self.document()
         var documented: Set<String> = []
