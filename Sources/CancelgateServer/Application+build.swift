@@ -64,9 +64,13 @@ public func buildApplication(
             await options.onServerRunning(channel.localAddress?.port ?? 0)
         },
         logger: logger)
+    let (prepared, preparedDone) = AsyncStream.makeStream(of: Void.self)
     app.addServices(opened.services)
-    app.addServices(StoreMaintenanceService(keeper: keeper, live: live, logger: logger))
-    app.beforeServerStarts { try await opened.prepare(logger) }
+    app.addServices(StoreMaintenanceService(keeper: keeper, live: live, logger: logger, prepared: prepared))
+    app.beforeServerStarts {
+        try await opened.prepare(logger)
+        preparedDone.finish()
+    }
     return app
 }
 

@@ -13,8 +13,11 @@ public struct StoreMaintenanceService: Service {
     let keeper: RecordKeeper
     let live: LiveConfiguration
     let logger: Logger
+    /// Finished once the store is migrated (`OpenedStore.prepare`): no sweep before the tables exist.
+    let prepared: AsyncStream<Void>
 
     public func run() async throws {
+        for await _ in prepared {}
         var lastRetention: ContinuousClock.Instant?
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let store = live.current.config.store

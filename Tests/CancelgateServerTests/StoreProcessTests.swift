@@ -103,3 +103,187 @@ struct StoreProcessTests {
         }
     }
 }
+
+/// PostgreSQL shared by replicas: real `cancelgate serve` processes on one database.
+@Suite(.serialized, .timeLimit(.minutes(5)))
+struct PostgresReplicaTests {
+    static let body = StoreProcessTests.body
+
+    /// routes.json for the fakes at `port` with the PostgreSQL store at `url`: short lease and
+    /// sweep so a dead replica's request is noticed within a second or two.
+    static func routes(_ fakes: FakeUpstreams, port: Int, url: String, requestTimeoutMs: Int = 3000) -> String {
+        withStore(
+            fakes.routesJSON(port: port, requestTimeoutMs: requestTimeoutMs),
+            #"{"type": "postgres", "url": "\#(url)", "pool_size": 4, "sweep_interval_ms": 200, "lease_grace_ms": 500}"#)
+    }
+
+    @Test func twoReplicasShareKeysAndRecords() async throws {
+        try await PostgresCluster.with { cluster in
+            let url = try cluster.createDatabase("replicas")
+            let dir = try TemporaryDirectory()
+            defer { dir.remove() }
+            try await FakesServer.run { fakes, port in
+                try Data(Self.routes(fakes, port: port, url: url).utf8).write(to: URL(fileURLWithPath: dir.file("routes.json")))
+                let http = GatewayHTTP(client: try CurlClient())
+                defer { http.client.shutdown() }
+                let a = try ServeProcess(config: dir.file("routes.json"), directory: dir.path, name: "a")
+                let b = try ServeProcess(config: dir.file("routes.json"), directory: dir.path, name: "b")
+                defer { a.signal(SIGKILL); b.signal(SIGKILL) }
+                try await a.waitUntilListening()
+                try await b.waitUntilListening()
+
+                // A key used on one replica replays on the other.
+                let first = try await http.cancel(a.base, body: Self.body, key: "shared-1", requestID: "req-shared-1")
+                #expect(first.status == 200)
+                let calls = await fakes.state.calls(.skyvern).count
+                let replay = try await http.cancel(b.base, body: Self.body, key: "shared-1")
+                #expect(replay.status == 200)
+                #expect(replay.header("Idempotent-Replayed") == "true")
+                #expect(replay.body == first.body)
+                #expect(await fakes.state.calls(.skyvern).count == calls)
+                // Another body with that key: 422 on the other replica too.
+                let other = try await http.cancel(b.base, body: #"{"ids": ["tsk_5009"]}"#, key: "shared-1")
+                #expect(other.status == 422)
+                // Each replica answers the records API for the other's requests.
+                let onB = try #require(try await http.record(b.base, "req-shared-1"))
+                #expect(onB.state == .completed && onB.results?.count == 4)
+                let onA = try #require(try await http.record(a.base, "req-shared-1"))
+                #expect(onA == onB)
+
+                // A request still running on A: 409 on B.
+                await fakes.state.setFault(.hang, for: .meibel)
+                let pending = Task { try await http.cancel(a.base, body: Self.body, key: "shared-2", requestID: "req-shared-2") }
+                await fakes.state.waitUntilHeld(1)
+                let busy = try await http.cancel(b.base, body: Self.body, key: "shared-2")
+                #expect(busy.status == 409)
+                #expect(try #require(try await http.record(b.base, "req-shared-2")).state == .running)
+                _ = await fakes.state.clearFaults()
+                await fakes.state.releaseHangs()
+                #expect(try await pending.value.status == 200)
+                let after = try await http.cancel(b.base, body: Self.body, key: "shared-2")
+                #expect(after.header("Idempotent-Replayed") == "true")
+                await a.stop()
+                await b.stop()
+            }
+        }
+    }
+
+    /// SIGKILL of the replica running a request: the other marks its record interrupted once the
+    /// lease is over, 409s the key until then, and runs the retry after.
+    @Test func aKilledReplicasRequestEndsInterruptedAndItsKeyIsReleased() async throws {
+        try await PostgresCluster.with { cluster in
+            let url = try cluster.createDatabase("killed")
+            let dir = try TemporaryDirectory()
+            defer { dir.remove() }
+            try await FakesServer.run { fakes, port in
+                try Data(Self.routes(fakes, port: port, url: url).utf8).write(to: URL(fileURLWithPath: dir.file("routes.json")))
+                let http = GatewayHTTP(client: try CurlClient())
+                defer { http.client.shutdown() }
+                let a = try ServeProcess(config: dir.file("routes.json"), directory: dir.path, name: "a")
+                let b = try ServeProcess(config: dir.file("routes.json"), directory: dir.path, name: "b")
+                defer { a.signal(SIGKILL); b.signal(SIGKILL) }
+                try await a.waitUntilListening()
+                try await b.waitUntilListening()
+                await fakes.state.setFault(.hang, for: .meibel)
+                let pending = Task { try? await http.cancel(a.base, body: Self.body, key: "dies-1", requestID: "req-dies-1") }
+                await fakes.state.waitUntilHeld(1)
+                a.signal(SIGKILL)
+                _ = try await a.waitForExit()
+                _ = await pending.value
+                _ = await fakes.state.clearFaults()
+                await fakes.state.releaseHangs()
+
+                // The lease (request_timeout_ms 3000 + lease_grace_ms 500) still holds the key.
+                let early = try await http.cancel(b.base, body: Self.body, key: "dies-1")
+                #expect(early.status == 409)
+                let record = try await http.waitForRecord(b.base, "req-dies-1") { $0.state == .interrupted }
+                let results = try #require(record.results)
+                #expect(results.prefix(3).allSatisfy { $0.outcome == .failed && $0.error?.code == .interrupted && $0.retryable }, "\(results)")
+                let retry = try await http.cancel(b.base, body: Self.body, key: "dies-1", requestID: "req-dies-2")
+                #expect(retry.status == 200, "\(String(decoding: retry.body, as: UTF8.self))")
+                #expect(retry.header("Idempotent-Replayed") == nil)
+                let report = try JSONDecoder().decode(CancelReport.self, from: retry.body)
+                #expect(report.results.prefix(3).allSatisfy { $0.outcome.isSuccess || $0.outcome == .alreadyTerminal }, "\(report.results)")
+                #expect(b.log.contains("marked interrupted"))
+                await b.stop()
+            }
+        }
+    }
+
+    /// Three replicas started at once on an empty database: all serve, one applied the schema.
+    @Test func threeReplicasStartingAtOnceMigrateOnce() async throws {
+        try await PostgresCluster.with { cluster in
+            let url = try cluster.createDatabase("migrate")
+            let dir = try TemporaryDirectory()
+            defer { dir.remove() }
+            try await FakesServer.run { fakes, port in
+                try Data(Self.routes(fakes, port: port, url: url).utf8).write(to: URL(fileURLWithPath: dir.file("routes.json")))
+                let replicas = try (0..<3).map { try ServeProcess(config: dir.file("routes.json"), directory: dir.path, name: "r\($0)") }
+                defer { for replica in replicas { replica.signal(SIGKILL) } }
+                for replica in replicas { try await replica.waitUntilListening() }
+                #expect(try cluster.scalar("migrate", "SELECT count(*) FROM schema_migrations") == "1")
+                let applied = replicas.filter { $0.log.contains(#""store.migrations_applied":"1""#) }
+                #expect(applied.count == 1, "exactly one replica applied the migration")
+                for replica in replicas { await replica.stop() }
+            }
+        }
+    }
+
+    /// The database stopped while serving: every item still answered, errors counted; once it
+    /// is back, the records are written.
+    @Test func aStoreOutageHidesNoCancelAndRecordsLandWhenItIsBack() async throws {
+        try await PostgresCluster.with { cluster in
+            let url = try cluster.createDatabase("outage")
+            let dir = try TemporaryDirectory()
+            defer { dir.remove() }
+            try await FakesServer.run { fakes, port in
+                try Data(Self.routes(fakes, port: port, url: url).utf8).write(to: URL(fileURLWithPath: dir.file("routes.json")))
+                let http = GatewayHTTP(client: try CurlClient())
+                defer { http.client.shutdown() }
+                let gateway = try ServeProcess(config: dir.file("routes.json"), directory: dir.path)
+                defer { gateway.signal(SIGKILL) }
+                try await gateway.waitUntilListening()
+                try cluster.stopServer()
+
+                let answer = try await http.cancel(gateway.base, body: Self.body, requestID: "req-outage-1")
+                #expect(answer.status == 200)
+                let report = try JSONDecoder().decode(CancelReport.self, from: answer.body)
+                report.checkShape(expectedCount: 4)
+                #expect(report.results.prefix(3).allSatisfy { $0.outcome.isSuccess }, "\(report.results)")
+                let keyed = try await http.cancel(gateway.base, body: #"{"ids": ["tsk_5101"]}"#, key: "outage-key", requestID: "req-outage-2")
+                #expect(keyed.status == 200, "a keyed request is still served, its key held by this process")
+                let metrics = String(decoding: try await http.get(gateway.base + "/metrics").body, as: UTF8.self)
+                #expect(metrics.contains("cancelgate_store_errors_total"))
+                let unavailable = try await http.get(gateway.base + "/v1/cancels/req-outage-1")
+                #expect(unavailable.status == 503)
+
+                try cluster.startServer()
+                let record = try await http.waitForRecord(gateway.base, "req-outage-1") { $0.state == .completed }
+                #expect(record.results == report.results)
+                _ = try await http.waitForRecord(gateway.base, "req-outage-2") { $0.state == .completed }
+                await gateway.stop()
+            }
+        }
+    }
+
+    /// A database that cannot be reached stops `serve` with a message that names the store but
+    /// never its password.
+    @Test func anUnreachableDatabaseStopsServeWithoutThePassword() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try await FakesServer.run { fakes, port in
+            let closed = try PostgresCluster.freePort()
+            let routes = withStore(
+                fakes.routesJSON(port: port), #"{"type": "postgres", "url": "${CANCELGATE_DATABASE_URL}"}"#)
+            try Data(routes.utf8).write(to: URL(fileURLWithPath: dir.file("routes.json")))
+            let gateway = try ServeProcess(
+                config: dir.file("routes.json"), directory: dir.path,
+                environment: ["CANCELGATE_DATABASE_URL": "postgres://cg:hunter2-secret@127.0.0.1:\(closed)/cg?sslmode=disable"])
+            defer { gateway.signal(SIGKILL) }
+            let status = try await gateway.waitForExit(timeout: .seconds(60))
+            #expect(status != 0)
+            #expect(gateway.log.contains("cannot open the store postgres postgres://cg@127.0.0.1:\(closed)/cg"), "\(gateway.log)")
+            #expect(!gateway.log.contains("hunter2"))
+        }
+    }
+}

@@ -204,25 +204,30 @@ final class PostgresCluster: @unchecked Sendable {
     static var asRoot: Bool { geteuid() == 0 }
 
     /// Runs a PostgreSQL tool as `postgres` (when root) and returns its output; throws on failure.
+    /// Spawned and awaited with posix_spawn/waitpid rather than Foundation's Process, whose
+    /// waitUntilExit was seen never to return after `pg_ctl start` (the server it leaves behind).
     @discardableResult
     func run(_ tool: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        if Self.asRoot {
-            process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
-            process.arguments = ["-u", "postgres", "--", "\(bin)/\(tool)"] + arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: "\(bin)/\(tool)")
-            process.arguments = arguments
-        }
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        process.currentDirectoryURL = directory.url
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw ToolFailed(description: "\(tool) \(arguments.joined(separator: " ")) exited \(process.terminationStatus): \(text)")
+        let argv = (Self.asRoot ? ["/usr/sbin/runuser", "-u", "postgres", "--", "\(bin)/\(tool)"] : ["\(bin)/\(tool)"]) + arguments
+        let outputPath = directory.file("tool-\(UUID().uuidString.prefix(8)).out")
+        defer { try? FileManager.default.removeItem(atPath: outputPath) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var cArguments = argv.map { strdup($0) } + [nil]
+        defer { for argument in cArguments { free(argument) } }
+        var pid: pid_t = 0
+        let spawned = directory.path.withCString { _ in posix_spawn(&pid, argv[0], &actions, nil, &cArguments, environ) }
+        guard spawned == 0 else { throw ToolFailed(description: "cannot start \(argv[0]): \(String(cString: strerror(spawned)))") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        let exited = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        guard exited == 0 else {
+            throw ToolFailed(description: "\(tool) \(arguments.joined(separator: " ")) exited \(exited): \(text)")
         }
         return text
     }

@@ -43,6 +43,10 @@ public actor RecordKeeper {
     let maxPending: Int
     private let fallbackKeys: InMemoryIdempotencyStore
     private var pending: [Write] = []
+    /// Set when the store failed or did not answer, cleared when a write lands again: while
+    /// set, writes queue and keys are checked locally at once, so only the first request of an
+    /// outage waits (at most `claimTimeout` + `writeTimeout`).
+    private var storeDown = false
     /// Record IDs whose claims were answered by `fallbackKeys`, so their completion goes there.
     private var fallbackClaims: Set<String> = []
 
@@ -62,9 +66,15 @@ public actor RecordKeeper {
     public func claim(_ claim: KeyClaim) async -> IdempotencyBegin {
         let store = store
         do {
+            guard !storeDown else { throw StoreDown() }
             return try await BoundedWait.run(Self.claimTimeout) { try await store.claimKey(claim) }
         } catch {
-            failed("key_claim", error, recordID: claim.recordID)
+            if error is StoreDown {
+                metrics.storeError(operation: "key_claim")
+            } else {
+                failed("key_claim", error, recordID: claim.recordID)
+                storeDown = true
+            }
             logger.warning(
                 "store unavailable: Idempotency-Key checked by this process only until it is back",
                 metadata: ["store.type": "\(store.kind)", "request.record_id": "\(claim.recordID)"])
@@ -98,8 +108,9 @@ public actor RecordKeeper {
     }
 
     private func write(_ write: Write) async {
-        // Behind an earlier write of the same request: order matters (start before finish).
-        if pending.contains(where: { $0.recordID == write.recordID }) {
+        // Behind an earlier write of the same request (order matters: start before finish), or
+        // while the store is known to be down.
+        if storeDown || pending.contains(where: { $0.recordID == write.recordID }) {
             enqueue(write)
             return
         }
@@ -107,6 +118,7 @@ public actor RecordKeeper {
             try await attempt(write)
         } catch {
             failed(write.name, error, recordID: write.recordID)
+            storeDown = true
             enqueue(write)
         }
     }
@@ -138,6 +150,17 @@ public actor RecordKeeper {
     /// are left.
     @discardableResult
     public func retryPending() async -> Int {
+        if storeDown && pending.isEmpty {
+            // Nothing to write, but a claim found the store down: a read says whether it is back.
+            let store = store
+            do {
+                _ = try await BoundedWait.run(Self.writeTimeout) { try await store.record(requestID: "") }
+                storeDown = false
+                logger.notice("store back", metadata: ["store.type": "\(store.kind)"])
+            } catch {
+                return 0
+            }
+        }
         while let next = pending.first {
             do {
                 try await attempt(next)
@@ -148,11 +171,14 @@ public actor RecordKeeper {
             pending.removeFirst()
             metrics.storePendingWrites(pending.count)
             if pending.isEmpty {
+                storeDown = false
                 logger.notice("store back: every pending record write landed", metadata: ["store.type": "\(store.kind)"])
             }
         }
         return pending.count
     }
+
+    private struct StoreDown: Error {}
 
     private func failed(_ operation: String, _ error: any Error, recordID: String) {
         metrics.storeError(operation: operation)
