@@ -104,13 +104,14 @@ public final class LiveConfiguration: @unchecked Sendable {
         }
     }
 
-    /// Settings read once at start: the listening address and the idempotency store's size.
+    /// Settings read once at start: the listening address, the idempotency store's size, where the store is.
     static func restartRequired(from old: RoutesConfig, to new: RoutesConfig) -> [String] {
         var names: [String] = []
         if old.server.host != new.server.host { names.append("server.host") }
         if old.server.port != new.server.port { names.append("server.port") }
         if old.server.idempotencyMaxEntries != new.server.idempotencyMaxEntries { names.append("server.idempotency_max_entries") }
         if old.server.idempotencyMaxBytes != new.server.idempotencyMaxBytes { names.append("server.idempotency_max_bytes") }
+        if old.store.backend != new.store.backend { names.append("store") }
         return names
     }
 }

@@ -117,8 +117,13 @@ public enum RecordTime {
     public static func nowMs() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
 
     public static func format(_ ms: Int64) -> String {
-        Date(timeIntervalSince1970: TimeInterval(ms) / 1000).formatted(
-            Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt))
+        // The milliseconds are written from the integer: a Date's binary fraction could format
+        // .123 as .122.
+        let seconds = ms.quotientAndRemainder(dividingBy: 1000)
+        let (whole, fraction) = seconds.remainder < 0 ? (seconds.quotient - 1, seconds.remainder + 1000) : seconds
+        let text = Date(timeIntervalSince1970: TimeInterval(whole)).formatted(Date.ISO8601FormatStyle(timeZone: .gmt))
+        let digits = String(fraction)
+        return String(text.dropLast()) + "." + String(repeating: "0", count: 3 - digits.count) + digits + "Z"
     }
 
     /// RFC 3339, with or without fractional seconds, any offset; nil otherwise.
@@ -126,6 +131,8 @@ public enum RecordTime {
         let withFraction = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
         let plain = Date.ISO8601FormatStyle()
         guard let date = (try? withFraction.parse(text)) ?? (try? plain.parse(text)) else { return nil }
-        return Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        // To the nearest millisecond: a time this gateway wrote (…​.123Z) reads back as written,
+        // where rounding down could land a binary fraction one millisecond early.
+        return Int64((date.timeIntervalSince1970 * 1000).rounded())
     }
 }

@@ -40,7 +40,7 @@ import Testing
 
     @Test func unknownPathIsStill404() async throws {
         try await GatewayHarness.run { h in
-            let response = try await h.gateway.execute(uri: "/v1/cancels", method: .post)
+            let response = try await h.gateway.execute(uri: "/v1/nothing-here", method: .post)
             _ = try BadInputTests.problem(response, status: 404)
             #expect(response.headers[.allow] == nil)
         }
