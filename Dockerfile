@@ -1,6 +1,9 @@
 # syntax=docker/dockerfile:1
 # Build: release binary with the Swift toolchain. Run: a small Debian image with libcurl and CA
 # certificates, as a non-root user. routes.json is baked in; mount another over it to change it.
+# The working directory /var/lib/cancelgate is a volume: the embedded SQLite store
+# (cancelgate.db) lives there and outlives the container. One file serves one process: replicas
+# share a PostgreSQL store instead (see the README, "Running replicas").
 
 FROM swift:6.2-bookworm AS build
 WORKDIR /src
@@ -22,10 +25,13 @@ FROM debian:bookworm-slim AS runtime
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libcurl4 ca-certificates curl \
     && rm -rf /var/lib/apt/lists/* \
-    && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin cancelgate
+    && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin cancelgate \
+    && mkdir -p /var/lib/cancelgate && chown 10001:10001 /var/lib/cancelgate
 COPY --from=build /usr/local/bin/cancelgate /usr/local/bin/cancelgate
 COPY --from=build /usr/local/bin/cancelgate_CancelgateServer.resources /usr/local/bin/cancelgate_CancelgateServer.resources
 COPY routes.json /etc/cancelgate/routes.json
+WORKDIR /var/lib/cancelgate
+VOLUME ["/var/lib/cancelgate"]
 USER 10001
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \

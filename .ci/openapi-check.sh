@@ -100,14 +100,21 @@ first_token() {
     python3 -c 'import json, sys; c = json.load(open(sys.argv[1])).get("clients") or []; print(c[0]["token"] if c else "")' "$1"
 }
 
-echo "-- as the generated routes.json says (no clients: callers not authenticated)"
-fuzz "$routes" "$(first_token "$routes")"
+echo "-- as the generated routes.json says (no clients: callers not authenticated), on the embedded SQLite store"
+python3 - "$routes" "$work/routes-sqlite.json" "$work/fuzz.db" <<'PY'
+import json, sys
+routes = json.load(open(sys.argv[1]))
+routes["store"] = {"type": "sqlite", "path": sys.argv[3]}
+json.dump(routes, open(sys.argv[2], "w"))
+PY
+fuzz "$work/routes-sqlite.json" "$(first_token "$routes")"
 
 echo "-- callers authenticated: the same routes plus one client that is not admin"
 python3 - "$routes" "$work/routes-clients.json" <<'PY'
 import json, secrets, sys
 routes = json.load(open(sys.argv[1]))
 routes["clients"] = [{"name": "fuzzer", "token": secrets.token_hex(16), "upstreams": ["kubiya", "skyvern"]}]
+routes["store"] = {"type": "memory"}
 json.dump(routes, open(sys.argv[2], "w"))
 PY
 fuzz "$work/routes-clients.json" "$(first_token "$work/routes-clients.json")"

@@ -29,10 +29,12 @@ PROVIDERS = ("kubiya", "skyvern", "meibel", "c1")
 FULL = {
     "sizes": [1000, 10000], "reps": {1000: 5, 10000: 3}, "latency_ms": 20,
     "burst": (16, 1000), "burst_reps": 3, "wrk": (10, 64, 2), "callgrind": ([1, 1000], 2),
+    "store_sizes": [1000, 10000], "store_reps": {1000: 5, 10000: 3}, "store_wrk": (5, 64, 2),
 }
 SMOKE = {
     "sizes": [100, 400], "reps": {100: 1, 400: 1}, "latency_ms": 20,
     "burst": (2, 100), "burst_reps": 1, "wrk": (2, 64, 2), "callgrind": ([1, 10], 1),
+    "store_sizes": [100], "store_reps": {100: 1}, "store_wrk": (1, 16, 2),
 }
 
 
@@ -73,6 +75,9 @@ class Bench:
         single = dict(self.zero_fakes["routes"]["upstreams"]["kubiya"], mode="single")
         config["upstreams"]["kubiya_single"] = single
         config.pop("clients", None)
+        # Scenarios 1-5 measure the gateway without its store (figures comparable with earlier
+        # runs); the store scenario measures memory, SQLite and PostgreSQL against each other.
+        config["store"] = {"type": "memory"}
         for upstream in config["upstreams"].values():
             upstream.pop("concurrency", None)
         path = os.path.join(self.workdir, "gateway-routes.json")
@@ -173,8 +178,10 @@ def main(argv):
         fig.add("memory.rss_after_overhead_mib", rss_after / 1024, "MiB", "gateway VmRSS after scenario 3")
         fig.add("memory.rss_after_overhead_over_before", rss_after / rss_before, "ratio", "growth during scenario 3's requests")
         fig.add("memory.rss_after_overhead_over_idle", rss_after / idle_rss, "ratio", "growth since start")
-        fig.add("upstream_retries", bench.retries, "attempts", "retries seen in reports (0 expected)")
         bench.procs.stop(bench.gateway)
+        say("store: fan-out and single-ID load with memory, SQLite and PostgreSQL stores")
+        scenarios.store(bench, fig, os.path.join(workdir, "gateway-routes.json"))
+        fig.add("upstream_retries", bench.retries, "attempts", "retries seen in reports (0 expected)")
 
         if run_callgrind:
             sizes, reps = settings["callgrind"]

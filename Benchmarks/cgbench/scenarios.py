@@ -9,6 +9,7 @@ import json
 from . import curlbaseline
 from . import http
 from . import nginx
+from . import postgres
 from . import plan as plans
 from . import procs as processes
 from . import wrk
@@ -175,3 +176,71 @@ def overhead(bench, fig):
     fig.add("overhead.gateway_over_nginx.cpu_per_request", g["cpu_us"] / n["cpu_us"], "ratio", "CPU each spends per request")
     fig.add("overhead.nginx_over_direct.rps", n["rps"] / d["rps"], "ratio", "what a plain proxy costs")
     fig.add("overhead.gateway_over_direct.rps", g["rps"] / d["rps"], "ratio")
+
+
+def store(bench, fig, config_path):
+    """The store's cost (issue #11): the same fan-out and single-ID load on gateways whose store is
+    memory, SQLite (a file in the work directory) and PostgreSQL (a private cluster, fsync on), as
+    ratios to memory measured in the same run. Each gateway runs alone."""
+    sizes = bench.settings["store_sizes"]
+    reps = bench.settings["store_reps"]
+    seconds, connections, threads = bench.settings["store_wrk"]
+    with open(config_path) as file:
+        base = json.load(file)
+    cluster = None
+    kinds = ["memory", "sqlite", "postgres"]
+    results = {}
+    try:
+        for kind in kinds:
+            config = json.loads(json.dumps(base))
+            if kind == "memory":
+                config["store"] = {"type": "memory"}
+            elif kind == "sqlite":
+                config["store"] = {"type": "sqlite", "path": os.path.join(bench.workdir, "bench-store.db")}
+            else:
+                try:
+                    cluster = postgres.Cluster()
+                    config["store"] = {"type": "postgres", "url": cluster.start(), "pool_size": 8}
+                except BenchError as error:
+                    fig.add("store.postgres.skipped", 1, "flag", str(error))
+                    continue
+            path = os.path.join(bench.workdir, f"gateway-routes-{kind}.json")
+            with open(path, "w") as file:
+                json.dump(config, file)
+            gateway = bench.procs.start(f"gateway-{kind}", [bench.binary, "serve", "--config", path, "--host", "127.0.0.1",
+                                                              "--port", "0", "--log-level", "warning"])
+            match = processes.wait_for_line(gateway, r"server\.address=127\.0\.0\.1:(\d+)", 60)
+            url = f"http://127.0.0.1:{match.group(1)}"
+            processes.wait_ready(gateway, url + "/readyz", 60)
+            figures = {}
+            ids = bench.ids.mixed(32)
+            http.post_json(url + "/v1/cancel", {"ids": ids})
+            for size in sizes:
+                walls = []
+                for _ in range(reps[size]):
+                    ids = bench.ids.mixed(size)
+                    status, report, elapsed = http.post_json(url + "/v1/cancel", {"ids": ids}, timeout=300)
+                    if status != 200:
+                        raise BenchError(f"store {kind}: fan-out of {size} answered {status}")
+                    bench.retries += plans.check_report(report, ids, f"store {kind} fan-out {size}")
+                    walls.append(elapsed * 1000)
+                figures[f"fanout_{size}"] = statistics.median(walls)
+                fig.add(f"store.{kind}.fanout_{size}.wall_ms", figures[f"fanout_{size}"], "ms",
+                        f"median of {reps[size]}: " + ", ".join(f"{w:.0f}" for w in walls))
+            script = wrk.script(bench.workdir, f"wrk-store-{kind}", "gateway")
+            wrk.run(url, script, 1, connections, threads, bench.procs.env, f"wrk warm-up store {kind}")
+            run = wrk.run(url, script, seconds, connections, threads, bench.procs.env, f"wrk store {kind}")
+            figures["rps"] = run["rps"]
+            fig.add(f"store.{kind}.single.rps", run["rps"], "req/s", f"{run['requests']:,} single-ID cancels in {seconds} s")
+            fig.add(f"store.{kind}.single.p99_ms", run["p99_ms"], "ms")
+            bench.procs.stop(gateway)
+            results[kind] = figures
+            if kind != "memory" and "memory" in results:
+                memory = results["memory"]
+                for size in sizes:
+                    fig.add(f"store.{kind}_over_memory.fanout_{size}", figures[f"fanout_{size}"] / memory[f"fanout_{size}"], "ratio",
+                            "goal <= 1.05")
+                fig.add(f"store.{kind}_over_memory.single_rps", figures["rps"] / memory["rps"], "ratio", "goal >= 0.85")
+    finally:
+        if cluster is not None:
+            cluster.stop()
