@@ -33,10 +33,16 @@ class Cluster:
         argv = [os.path.join(self.bin, tool), *args]
         if os.geteuid() == 0:
             argv = ["runuser", "-u", "postgres", "--", *argv]
-        done = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=self.dir, timeout=120)
+        # Output to a file, not a pipe: the server pg_ctl starts keeps inherited descriptors, and
+        # a pipe would never reach its end.
+        out_path = os.path.join(self.dir, f"{tool}.out")
+        with open(out_path, "wb") as out:
+            done = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, cwd=self.dir, timeout=120)
+        with open(out_path, "rb") as out:
+            text = out.read().decode(errors="replace")
         if done.returncode != 0:
-            raise BenchError(f"{tool} failed: {done.stdout.decode(errors='replace')[-500:]}")
-        return done.stdout.decode(errors="replace")
+            raise BenchError(f"{tool} failed: {text[-500:]}")
+        return text
 
     def start(self):
         self.run("initdb", "-D", self.data, "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8")

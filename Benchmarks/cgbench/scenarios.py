@@ -208,7 +208,7 @@ def store(bench, fig, config_path):
             with open(path, "w") as file:
                 json.dump(config, file)
             gateway = bench.procs.start(f"gateway-{kind}", [bench.binary, "serve", "--config", path, "--host", "127.0.0.1",
-                                                              "--port", "0", "--log-level", "warning"])
+                                                              "--port", "0", "--log-level", "info"])
             match = processes.wait_for_line(gateway, r"server\.address=127\.0\.0\.1:(\d+)", 60)
             url = f"http://127.0.0.1:{match.group(1)}"
             processes.wait_ready(gateway, url + "/readyz", 60)
