@@ -117,20 +117,36 @@ struct PostgresReplicaTests {
             #"{"type": "postgres", "url": "\#(url)", "pool_size": 4, "sweep_interval_ms": 200, "lease_grace_ms": 500}"#)
     }
 
-    @Test func twoReplicasShareKeysAndRecords() async throws {
+    /// What a replica test has: the cluster, the fakes, an HTTP client and `count` gateways on
+    /// one fresh database (`database`), each listening.
+    struct Replicas {
+        let cluster: PostgresCluster
+        let fakes: FakeUpstreams
+        let http: GatewayHTTP
+        let gateways: [ServeProcess]
+    }
+
+    static func withReplicas(_ count: Int, database: String, _ body: @Sendable (Replicas) async throws -> Void) async throws {
         try await PostgresCluster.with { cluster in
-            let url = try cluster.createDatabase("replicas")
+            let url = try cluster.createDatabase(database)
             let dir = try TemporaryDirectory()
             defer { dir.remove() }
             try await FakesServer.run { fakes, port in
                 try Data(Self.routes(fakes, port: port, url: url).utf8).write(to: URL(fileURLWithPath: dir.file("routes.json")))
                 let http = GatewayHTTP(client: try CurlClient())
                 defer { http.client.shutdown() }
-                let a = try ServeProcess(config: dir.file("routes.json"), directory: dir.path, name: "a")
-                let b = try ServeProcess(config: dir.file("routes.json"), directory: dir.path, name: "b")
-                defer { a.signal(SIGKILL); b.signal(SIGKILL) }
-                try await a.waitUntilListening()
-                try await b.waitUntilListening()
+                let gateways = try (0..<count).map { try ServeProcess(config: dir.file("routes.json"), directory: dir.path, name: "replica-\($0)") }
+                defer { for gateway in gateways { gateway.signal(SIGKILL) } }
+                for gateway in gateways { try await gateway.waitUntilListening() }
+                try await body(Replicas(cluster: cluster, fakes: fakes, http: http, gateways: gateways))
+                for gateway in gateways where gateway.process.isRunning { await gateway.stop() }
+            }
+        }
+    }
+
+    @Test func twoReplicasShareKeysAndRecords() async throws {
+        try await Self.withReplicas(2, database: "replicas") { replicas in
+            let (fakes, http, a, b) = (replicas.fakes, replicas.http, replicas.gateways[0], replicas.gateways[1])
 
                 // A key used on one replica replays on the other.
                 let first = try await http.cancel(a.base, body: Self.body, key: "shared-1", requestID: "req-shared-1")
@@ -162,28 +178,14 @@ struct PostgresReplicaTests {
                 #expect(try await pending.value.status == 200)
                 let after = try await http.cancel(b.base, body: Self.body, key: "shared-2")
                 #expect(after.header("Idempotent-Replayed") == "true")
-                await a.stop()
-                await b.stop()
-            }
         }
     }
 
     /// SIGKILL of the replica running a request: the other marks its record interrupted once the
     /// lease is over, 409s the key until then, and runs the retry after.
     @Test func aKilledReplicasRequestEndsInterruptedAndItsKeyIsReleased() async throws {
-        try await PostgresCluster.with { cluster in
-            let url = try cluster.createDatabase("killed")
-            let dir = try TemporaryDirectory()
-            defer { dir.remove() }
-            try await FakesServer.run { fakes, port in
-                try Data(Self.routes(fakes, port: port, url: url).utf8).write(to: URL(fileURLWithPath: dir.file("routes.json")))
-                let http = GatewayHTTP(client: try CurlClient())
-                defer { http.client.shutdown() }
-                let a = try ServeProcess(config: dir.file("routes.json"), directory: dir.path, name: "a")
-                let b = try ServeProcess(config: dir.file("routes.json"), directory: dir.path, name: "b")
-                defer { a.signal(SIGKILL); b.signal(SIGKILL) }
-                try await a.waitUntilListening()
-                try await b.waitUntilListening()
+        try await Self.withReplicas(2, database: "killed") { replicas in
+            let (fakes, http, a, b) = (replicas.fakes, replicas.http, replicas.gateways[0], replicas.gateways[1])
                 await fakes.state.setFault(.hang, for: .meibel)
                 let pending = Task { try? await http.cancel(a.base, body: Self.body, key: "dies-1", requestID: "req-dies-1") }
                 await fakes.state.waitUntilHeld(1)
@@ -205,44 +207,24 @@ struct PostgresReplicaTests {
                 let report = try JSONDecoder().decode(CancelReport.self, from: retry.body)
                 #expect(report.results.prefix(3).allSatisfy { $0.outcome.isSuccess || $0.outcome == .alreadyTerminal }, "\(report.results)")
                 #expect(b.log.contains("marked interrupted"))
-                await b.stop()
-            }
         }
     }
 
     /// Three replicas started at once on an empty database: all serve, one applied the schema.
     @Test func threeReplicasStartingAtOnceMigrateOnce() async throws {
-        try await PostgresCluster.with { cluster in
-            let url = try cluster.createDatabase("migrate")
-            let dir = try TemporaryDirectory()
-            defer { dir.remove() }
-            try await FakesServer.run { fakes, port in
-                try Data(Self.routes(fakes, port: port, url: url).utf8).write(to: URL(fileURLWithPath: dir.file("routes.json")))
-                let replicas = try (0..<3).map { try ServeProcess(config: dir.file("routes.json"), directory: dir.path, name: "r\($0)") }
-                defer { for replica in replicas { replica.signal(SIGKILL) } }
-                for replica in replicas { try await replica.waitUntilListening() }
-                #expect(try cluster.scalar("migrate", "SELECT count(*) FROM schema_migrations") == "1")
-                let applied = replicas.filter { $0.log.contains(#""store.migrations_applied":"1""#) }
-                #expect(applied.count == 1, "exactly one replica applied the migration")
-                for replica in replicas { await replica.stop() }
-            }
+        try await Self.withReplicas(3, database: "migrate") { replicas in
+            let versions = try replicas.cluster.scalar("migrate", "SELECT count(*) FROM schema_migrations")
+            #expect(versions == "1")
+            let applied = replicas.gateways.filter { $0.log.contains(#""store.migrations_applied":"1""#) }
+            #expect(applied.count == 1, "exactly one replica applied the migration")
         }
     }
 
     /// The database stopped while serving: every item still answered, errors counted; once it
     /// is back, the records are written.
     @Test func aStoreOutageHidesNoCancelAndRecordsLandWhenItIsBack() async throws {
-        try await PostgresCluster.with { cluster in
-            let url = try cluster.createDatabase("outage")
-            let dir = try TemporaryDirectory()
-            defer { dir.remove() }
-            try await FakesServer.run { fakes, port in
-                try Data(Self.routes(fakes, port: port, url: url).utf8).write(to: URL(fileURLWithPath: dir.file("routes.json")))
-                let http = GatewayHTTP(client: try CurlClient())
-                defer { http.client.shutdown() }
-                let gateway = try ServeProcess(config: dir.file("routes.json"), directory: dir.path)
-                defer { gateway.signal(SIGKILL) }
-                try await gateway.waitUntilListening()
+        try await Self.withReplicas(1, database: "outage") { replicas in
+            let (cluster, http, gateway) = (replicas.cluster, replicas.http, replicas.gateways[0])
                 try cluster.stopServer()
 
                 let answer = try await http.cancel(gateway.base, body: Self.body, requestID: "req-outage-1")
@@ -261,8 +243,6 @@ struct PostgresReplicaTests {
                 let record = try await http.waitForRecord(gateway.base, "req-outage-1") { $0.state == .completed }
                 #expect(record.results == report.results)
                 _ = try await http.waitForRecord(gateway.base, "req-outage-2") { $0.state == .completed }
-                await gateway.stop()
-            }
         }
     }
 
