@@ -37,7 +37,10 @@ import Testing
             // on a dead reused connection is an attempt the fake never saw).
             let calls = await h.fakes.state.calls(.meibel).count
             #expect(calls >= 80 && calls <= attempts, "\(calls) calls, \(attempts) attempts")
-            #expect(await h.fakes.state.peakConcurrentCalls(.meibel) <= 2, "never more than `concurrency` calls at once")
+            // Never more than `concurrency` calls at once, except that an attempt the gateway gave
+            // up on (timed out, then retried) may still be held by the fake for a while.
+            let abandoned = attempts - 80
+            #expect(await h.fakes.state.peakConcurrentCalls(.meibel) <= 2 + abandoned, "\(abandoned) attempts abandoned")
         }
     }
 

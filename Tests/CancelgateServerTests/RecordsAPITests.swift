@@ -24,7 +24,7 @@ struct RecordsAPITests {
         if let admin {
             settings.editRoutes = { $0.replacingOccurrences(of: #""name": "\#(admin)","#, with: #""name": "\#(admin)", "admin": true,"#) }
         }
-        if kind == "sqlite" { settings.store = #"{"type": "sqlite", "path": "\#(dir.file("records.db"))"}"# }
+        if kind == "sqlite" { settings.store = #"{"type": "sqlite", "path": "\#(dir.file("records.db"))", "sweep_interval_ms": 200}"# }
         try await GatewayHarness.run(settings, body)
     }
 

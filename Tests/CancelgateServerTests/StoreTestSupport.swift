@@ -160,7 +160,7 @@ struct GatewayHTTP {
 final class PostgresCluster: @unchecked Sendable {
     let directory: TemporaryDirectory
     let bin: String
-    let port: Int
+    private(set) var port: Int
     var data: String { directory.file("data") }
 
     /// The server binaries, or nil when PostgreSQL is not installed.
@@ -208,7 +208,11 @@ final class PostgresCluster: @unchecked Sendable {
     /// waitUntilExit was seen never to return after `pg_ctl start` (the server it leaves behind).
     @discardableResult
     func run(_ tool: String, _ arguments: [String]) throws -> String {
-        let argv = (Self.asRoot ? ["/usr/sbin/runuser", "-u", "postgres", "--", "\(bin)/\(tool)"] : ["\(bin)/\(tool)"]) + arguments
+        // Through a small closer: posix_spawn hands the child every descriptor of this test
+        // process that lacks close-on-exec (sockets of tests running beside), and a server
+        // started with too few left refuses to start ("insufficient file descriptors").
+        let closer = ["/usr/bin/python3", "-c", "import os, sys; os.closerange(3, 1 << 16); os.execv(sys.argv[1], sys.argv[1:])"]
+        let argv = closer + (Self.asRoot ? ["/usr/sbin/runuser", "-u", "postgres", "--", "\(bin)/\(tool)"] : ["\(bin)/\(tool)"]) + arguments
         let outputPath = directory.file("tool-\(UUID().uuidString.prefix(8)).out")
         defer { try? FileManager.default.removeItem(atPath: outputPath) }
         var actions = posix_spawn_file_actions_t()
@@ -242,7 +246,18 @@ final class PostgresCluster: @unchecked Sendable {
         // Loopback only; sockets in our own directory; trust holds for 127.0.0.1 (initdb -A trust).
         try Data("host all all 127.0.0.1/32 trust\n".utf8).write(to: URL(fileURLWithPath: "\(data)/pg_hba.conf"))
         if Self.asRoot { _ = chown("\(data)/pg_hba.conf", Self.postgresUID, Self.postgresGID) }
-        try startServer()
+        // The free port may be taken between our probe and the server's bind (tests run in
+        // parallel): try another one, twice.
+        for attempt in 1...3 {
+            do {
+                try startServer()
+                return
+            } catch {
+                let log = (try? String(contentsOfFile: directory.file("server.log"), encoding: .utf8)) ?? ""
+                guard attempt < 3 else { throw ToolFailed(description: "\(error)\nserver.log:\n\(log.suffix(2000))") }
+                port = try Self.freePort()
+            }
+        }
     }
 
     /// `pg_ctl start -w` (it waits until the server accepts connections).

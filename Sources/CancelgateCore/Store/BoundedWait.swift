@@ -1,12 +1,15 @@
 internal import Foundation
 
 /// Runs `operation` in a task of its own and waits for it at most `timeout`: a store that does
-/// not answer (a partitioned database) must not hold a cancel's answer. The operation is
-/// cancelled on timeout but may still finish later; store writes are idempotent for that reason.
+/// not answer (a partitioned database) must not hold a cancel's answer. With `cancelOnTimeout`
+/// false the operation goes on after the wait ends (a write that was only slow still lands; store
+/// writes are idempotent, so its retry changes nothing).
 public enum BoundedWait {
     public struct TimedOut: Error {}
 
-    public static func run<T: Sendable>(_ timeout: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+    public static func run<T: Sendable>(
+        _ timeout: Duration, cancelOnTimeout: Bool = true, _ operation: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
         let gate = Gate<T>()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
@@ -18,7 +21,7 @@ public enum BoundedWait {
                     Task {
                         try? await Task.sleep(for: timeout)
                         guard !Task.isCancelled else { return }
-                        if gate.resume(.failure(TimedOut())) { work.cancel() }
+                        if gate.resume(.failure(TimedOut())), cancelOnTimeout { work.cancel() }
                     })
             }
         } onCancel: {

@@ -12,8 +12,11 @@ public import Logging
 ///   key is checked in this process only (`fallbackKeys`), which still holds it against retries
 ///   that reach this replica, and a warning says so.
 public actor RecordKeeper {
-    public static let writeTimeout: Duration = .milliseconds(500)
-    public static let claimTimeout: Duration = .seconds(1)
+    /// Long enough for a healthy store on a loaded machine (a timed-out write still goes on and
+    /// usually lands); short enough that a partitioned database holds an answer for seconds,
+    /// not for the request's whole deadline. Only the first request of an outage waits.
+    public static let writeTimeout: Duration = .seconds(2)
+    public static let claimTimeout: Duration = .seconds(2)
     public static let defaultMaxPending = 1000
 
     enum Write: Sendable {
@@ -67,7 +70,7 @@ public actor RecordKeeper {
         let store = store
         do {
             guard !storeDown else { throw StoreDown() }
-            return try await BoundedWait.run(Self.claimTimeout) { try await store.claimKey(claim) }
+            return try await BoundedWait.run(Self.claimTimeout, cancelOnTimeout: false) { try await store.claimKey(claim) }
         } catch {
             if error is StoreDown {
                 metrics.storeError(operation: "key_claim")
@@ -87,8 +90,8 @@ public actor RecordKeeper {
     public func release(scope: String, key: String, recordID: String) async {
         if fallbackClaims.remove(recordID) != nil {
             await fallbackKeys.abandon(scope: scope, key: key)
-            return
         }
+        // Also in the store: a claim that timed out may still have landed there.
         await write(.release(scope: scope, key: key, recordID: recordID))
     }
 
@@ -99,11 +102,11 @@ public actor RecordKeeper {
     }
 
     public func finished(_ record: CancelRecord, completing key: KeyCompletion?) async {
-        var key = key
         if let completion = key, fallbackClaims.remove(record.recordID) != nil {
             await fallbackKeys.complete(scope: completion.scope, key: completion.key, fingerprint: completion.fingerprint, report: completion.report)
-            key = nil
         }
+        // The completion goes to the store in every case: a claim that timed out may still have
+        // landed there, and completing it (only if this request owns it) frees it at once.
         await write(.finished(record, key))
     }
 
@@ -125,7 +128,7 @@ public actor RecordKeeper {
 
     private func attempt(_ write: Write) async throws {
         let store = store
-        try await BoundedWait.run(Self.writeTimeout) {
+        try await BoundedWait.run(Self.writeTimeout, cancelOnTimeout: false) {
             switch write {
             case .started(let record): try await store.recordStarted(record)
             case .finished(let record, let key): try await store.recordFinished(record, completing: key)
