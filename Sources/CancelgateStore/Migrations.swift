@@ -18,7 +18,8 @@ enum Migrations {
                     dry_run BIGINT NOT NULL,
                     idempotency_key TEXT,
                     summary TEXT NOT NULL,
-                    lease_until BIGINT NOT NULL
+                    lease_until BIGINT NOT NULL,
+                    provisional TEXT
                 )
                 """,
                 "CREATE INDEX cancel_records_request ON cancel_records (request_id)",

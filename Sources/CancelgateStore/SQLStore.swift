@@ -61,26 +61,24 @@ public final class SQLStore: CancelStore {
 
     // MARK: Records
 
+    /// One statement: the running record carries its provisional results as JSON in
+    /// `provisional` (no item rows yet), so the write before the first upstream call is a single
+    /// insert. Item rows are written when the record completes or is interrupted.
     public func recordStarted(_ record: CancelRecord) async throws {
-        try await driver.transaction { executor in
-            let inserted = try await executor.query(
-                Self.insertRecord + " ON CONFLICT (record_id) DO NOTHING RETURNING record_id", try Self.recordBinds(record))
-            guard !inserted.isEmpty else { return }
-            try await Self.insertItems(record, executor)
-        }
+        _ = try await driver.query(
+            Self.insertRecord + " ON CONFLICT (record_id) DO NOTHING", try Self.recordBinds(record, provisional: record.results ?? []))
     }
 
     public func recordFinished(_ record: CancelRecord, completing key: KeyCompletion?) async throws {
+        let binds = try Self.recordBinds(record, provisional: nil)
         try await driver.transaction { executor in
-            let binds = try Self.recordBinds(record)
             _ = try await executor.query(
                 Self.insertRecord
                     + """
                      ON CONFLICT (record_id) DO UPDATE SET finished_at = excluded.finished_at, state = excluded.state,
-                    summary = excluded.summary, lease_until = excluded.lease_until
+                    summary = excluded.summary, lease_until = excluded.lease_until, provisional = NULL
                     """, binds)
-            _ = try await executor.query("DELETE FROM cancel_items WHERE record_id = $1", [.text(record.recordID)])
-            try await Self.insertItems(record, executor)
+            try await Self.upsertItems(record.recordID, record.results ?? [], executor)
             if let key {
                 _ = try await executor.query(
                     """
@@ -92,19 +90,20 @@ public final class SQLStore: CancelStore {
         }
     }
 
-    static let recordColumns = "record_id, request_id, caller, received_at, finished_at, state, reason, dry_run, idempotency_key, summary, lease_until"
-    static let insertRecord = "INSERT INTO cancel_records (\(recordColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+    static let recordColumns =
+        "record_id, request_id, caller, received_at, finished_at, state, reason, dry_run, idempotency_key, summary, lease_until, provisional"
+    static let insertRecord = "INSERT INTO cancel_records (\(recordColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
 
-    static func recordBinds(_ record: CancelRecord) throws -> [SQLValue] {
+    static func recordBinds(_ record: CancelRecord, provisional: [ItemResult]?) throws -> [SQLValue] {
         [
             .text(record.recordID), .text(record.requestID), SQLValue(record.caller), .int(record.receivedAtMs), SQLValue(record.finishedAtMs),
             .text(record.state.rawValue), .text(record.reason), SQLValue(record.dryRun), SQLValue(record.idempotencyKey),
-            .text(try encode(record.summary)), .int(record.leaseUntilMs),
+            .text(try encode(record.summary)), .int(record.leaseUntilMs), SQLValue(try provisional.map { try encode($0) }),
         ]
     }
 
-    static func insertItems(_ record: CancelRecord, _ executor: any SQLExecutor) async throws {
-        let results = record.results ?? []
+    /// Item rows of a record, in multi-row statements; a retried write rewrites the same rows.
+    static func upsertItems(_ recordID: String, _ results: [ItemResult], _ executor: any SQLExecutor) async throws {
         var start = 0
         while start < results.count {
             let chunk = results[start..<min(start + itemsPerInsert, results.count)]
@@ -116,12 +115,14 @@ public final class SQLStore: CancelStore {
                 let base = binds.count
                 values.append("($\(base + 1), $\(base + 2), $\(base + 3), $\(base + 4), $\(base + 5), $\(base + 6))")
                 binds += [
-                    .text(record.recordID), .int(Int64(result.index)), .text(result.id), SQLValue(result.upstream), .text(result.outcome.rawValue),
+                    .text(recordID), .int(Int64(result.index)), .text(result.id), SQLValue(result.upstream), .text(result.outcome.rawValue),
                     .text(try encode(result)),
                 ]
             }
             _ = try await executor.query(
-                "INSERT INTO cancel_items (record_id, idx, run_id, upstream, outcome, result) VALUES " + values.joined(separator: ", "), binds)
+                "INSERT INTO cancel_items (record_id, idx, run_id, upstream, outcome, result) VALUES " + values.joined(separator: ", ")
+                    + " ON CONFLICT (record_id, idx) DO UPDATE SET run_id = excluded.run_id, upstream = excluded.upstream,"
+                    + " outcome = excluded.outcome, result = excluded.result", binds)
             start += chunk.count
         }
     }
@@ -132,11 +133,14 @@ public final class SQLStore: CancelStore {
             [.text(requestID)])
         guard let row = rows.first else { return nil }
         var record = try Self.record(row)
-        let items = try await driver.query("SELECT result FROM cancel_items WHERE record_id = $1 ORDER BY idx", [.text(record.recordID)])
-        record.results = try items.map { try Self.decode(ItemResult.self, $0[0].text ?? "") }
+        if record.results == nil {
+            let items = try await driver.query("SELECT result FROM cancel_items WHERE record_id = $1 ORDER BY idx", [.text(record.recordID)])
+            record.results = try items.map { try Self.decode(ItemResult.self, $0[0].text ?? "") }
+        }
         return record
     }
 
+    /// Running records have no item rows: the item filters then read their provisional results.
     public func records(_ query: RecordQuery) async throws -> RecordPage {
         var conditions: [String] = []
         var binds: [SQLValue] = []
@@ -157,33 +161,53 @@ public final class SQLStore: CancelStore {
         if let runID = query.runID { itemConditions.append("i.run_id = \(bind(.text(runID)))") }
         if let upstream = query.upstream { itemConditions.append("i.upstream = \(bind(.text(upstream)))") }
         if let outcome = query.outcome { itemConditions.append("i.outcome = \(bind(.text(outcome.rawValue)))") }
-        if !itemConditions.isEmpty {
+        let filtersItems = !itemConditions.isEmpty
+        if filtersItems {
             conditions.append(
-                "EXISTS (SELECT 1 FROM cancel_items i WHERE i.record_id = r.record_id AND \(itemConditions.joined(separator: " AND ")))")
+                "(r.provisional IS NOT NULL OR EXISTS (SELECT 1 FROM cancel_items i WHERE i.record_id = r.record_id AND "
+                    + itemConditions.joined(separator: " AND ") + "))")
         }
         let columns = Self.recordColumns.split(separator: ",").map { "r." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")
-        let sql =
-            "SELECT \(columns) FROM cancel_records r"
-            + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
-            + " ORDER BY r.received_at DESC, r.record_id DESC LIMIT \(bind(.int(Int64(query.limit + 1))))"
-        var records = try await driver.query(sql, binds).map(Self.record)
-        let more = records.count > query.limit
-        if more { records.removeLast() }
+        let where_ = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+        // Running records pass the SQL filter whatever their items; those that do not match are
+        // dropped below, so a page may need more than one read to fill.
+        var records: [CancelRecord] = []
+        var after: (Int64, String)?
+        var more = false
+        while true {
+            var pageBinds = binds
+            var pageWhere = where_
+            if let after {
+                pageBinds += [.int(after.0), .text(after.1)]
+                let at = "$\(pageBinds.count - 1)", id = "$\(pageBinds.count)"
+                pageWhere += (pageWhere.isEmpty ? " WHERE " : " AND ") + "(r.received_at < \(at) OR (r.received_at = \(at) AND r.record_id < \(id)))"
+            }
+            pageBinds.append(.int(Int64(query.limit + 1)))
+            let rows = try await driver.query(
+                "SELECT \(columns) FROM cancel_records r\(pageWhere) ORDER BY r.received_at DESC, r.record_id DESC LIMIT $\(pageBinds.count)", pageBinds)
+            for row in rows {
+                var record = try Self.record(row)
+                after = (record.receivedAtMs, record.recordID)
+                if let provisional = record.results {
+                    guard !filtersItems || provisional.contains(where: query.matches) else { continue }
+                    record.results = query.carriesResults ? provisional.filter(query.matches) : nil
+                }
+                if records.count == query.limit {
+                    more = true
+                    break
+                }
+                records.append(record)
+            }
+            if more || rows.count <= query.limit { break }
+        }
         if query.carriesResults {
-            for index in records.indices {
+            for index in records.indices where records[index].results == nil {
                 var itemBinds: [SQLValue] = [.text(records[index].recordID)]
                 var filters: [String] = []
-                if let runID = query.runID {
-                    itemBinds.append(.text(runID))
-                    filters.append("run_id = $\(itemBinds.count)")
-                }
-                if let upstream = query.upstream {
-                    itemBinds.append(.text(upstream))
-                    filters.append("upstream = $\(itemBinds.count)")
-                }
-                if let outcome = query.outcome {
-                    itemBinds.append(.text(outcome.rawValue))
-                    filters.append("outcome = $\(itemBinds.count)")
+                for (column, value) in [("run_id", query.runID), ("upstream", query.upstream), ("outcome", query.outcome?.rawValue)] {
+                    guard let value else { continue }
+                    itemBinds.append(.text(value))
+                    filters.append("\(column) = $\(itemBinds.count)")
                 }
                 let items = try await driver.query(
                     "SELECT result FROM cancel_items WHERE record_id = $1 AND \(filters.joined(separator: " AND ")) ORDER BY idx", itemBinds)
@@ -193,25 +217,43 @@ public final class SQLStore: CancelStore {
         return RecordPage(records: records, next: more ? records.last.map(RecordCursor.init(after:)) : nil)
     }
 
+    /// `results` are the provisional ones of a running record, nil otherwise (they are in items).
     static func record(_ row: [SQLValue]) throws -> CancelRecord {
-        guard row.count == 11, let recordID = row[0].text, let requestID = row[1].text, let receivedAt = row[3].int, let state = row[5].text,
+        guard row.count == 12, let recordID = row[0].text, let requestID = row[1].text, let receivedAt = row[3].int, let state = row[5].text,
             let reason = row[6].text, let summary = row[9].text
         else { throw StoreQueryError(description: "a cancel_records row is not in the expected shape") }
         return CancelRecord(
             recordID: recordID, requestID: requestID, caller: row[2].text, receivedAtMs: receivedAt, finishedAtMs: row[4].int,
             state: RecordState(rawValue: state), reason: reason, dryRun: (row[7].int ?? 0) != 0, idempotencyKey: row[8].text,
-            summary: try decode(Summary.self, summary), results: nil, leaseUntilMs: row[10].int ?? 0)
+            summary: try decode(Summary.self, summary), results: try row[11].text.map { try decode([ItemResult].self, $0) },
+            leaseUntilMs: row[10].int ?? 0)
     }
 
     // MARK: Maintenance
 
     public func interruptRunning(leaseEndedBeforeMs beforeMs: Int64, nowMs: Int64) async throws -> [String] {
-        // The items already hold the running record's provisional results: `failed`,
-        // `interrupted` for every item that was to be sent. Only the state changes.
-        try await driver.query(
-            "UPDATE cancel_records SET state = 'interrupted', finished_at = $1 WHERE state = 'running' AND lease_until < $2 RETURNING request_id",
-            [.int(nowMs), .int(beforeMs)]
-        ).compactMap { $0.first?.text }
+        // Their provisional results (`failed`, `interrupted` for every item that was to be sent)
+        // become their item rows; the guard on `state` makes a second replica's pass a no-op.
+        let rows = try await driver.query(
+            "SELECT record_id, request_id, provisional FROM cancel_records WHERE state = 'running' AND lease_until < $1 ORDER BY received_at",
+            [.int(beforeMs)])
+        var interrupted: [String] = []
+        for row in rows {
+            guard let recordID = row[0].text, let requestID = row[1].text else { continue }
+            let provisional = try row[2].text.map { try Self.decode([ItemResult].self, $0) } ?? []
+            let marked = try await driver.transaction { executor in
+                let updated = try await executor.query(
+                    """
+                    UPDATE cancel_records SET state = 'interrupted', finished_at = $1, provisional = NULL
+                    WHERE record_id = $2 AND state = 'running' RETURNING record_id
+                    """, [.int(nowMs), .text(recordID)])
+                guard !updated.isEmpty else { return false }
+                try await Self.upsertItems(recordID, provisional, executor)
+                return true
+            }
+            if marked { interrupted.append(requestID) }
+        }
+        return interrupted
     }
 
     public func deleteExpired(beforeMs: Int64) async throws -> Int {
