@@ -62,7 +62,7 @@ struct RecordsController: Sendable {
             throw CancellationError()
         } catch {
             keeper.metrics.storeError(operation: "read")
-            context.logger.error("store read failed", metadata: ["store.type": "\(keeper.store.kind)", "error": "\(error)"])
+            context.logger.error("store read failed", metadata: ["store.type": "\(keeper.store.kind)", "error": "\(StoreErrorText.describe(error))"])
             var problem = Problem(
                 .serviceUnavailable, type: "store-unavailable", title: "Store unavailable",
                 detail: "The record store did not answer; cancels are still served and recorded once it is back. Try again shortly.")

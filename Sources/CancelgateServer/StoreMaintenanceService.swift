@@ -47,7 +47,7 @@ public struct StoreMaintenanceService: Service {
             }
         } catch {
             live.metrics.storeError(operation: "sweep")
-            logger.error("store sweep failed; it runs again later", metadata: ["store.type": "\(keeper.store.kind)", "error": "\(error)"])
+            logger.error("store sweep failed; it runs again later", metadata: ["store.type": "\(keeper.store.kind)", "error": "\(StoreErrorText.describe(error))"])
         }
     }
 
@@ -57,7 +57,7 @@ public struct StoreMaintenanceService: Service {
             if deleted > 0 { logger.info("old records deleted", metadata: ["count": "\(deleted)"]) }
         } catch {
             live.metrics.storeError(operation: "retention")
-            logger.error("deleting old records failed; it runs again later", metadata: ["store.type": "\(keeper.store.kind)", "error": "\(error)"])
+            logger.error("deleting old records failed; it runs again later", metadata: ["store.type": "\(keeper.store.kind)", "error": "\(StoreErrorText.describe(error))"])
         }
     }
 }

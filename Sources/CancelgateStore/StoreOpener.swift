@@ -72,7 +72,7 @@ public enum StoreOpener {
                 }
                 return OpenedStore(store: store, name: name, close: { await store.close() })
             } catch {
-                throw StoreOpenError(store: name, reason: "\(error)")
+                throw StoreOpenError(store: name, reason: StoreErrorText.describe(error))
             }
         case .postgres(let target, let poolSize):
             let name = "postgres \(target)"
@@ -91,7 +91,7 @@ public enum StoreOpener {
                     } catch is BoundedWait.TimedOut {
                         throw StoreOpenError(store: name, reason: "no answer within \(startTimeout)")
                     } catch {
-                        throw StoreOpenError(store: name, reason: "\(error)")
+                        throw StoreOpenError(store: name, reason: StoreErrorText.describe(error))
                     }
                 })
         }

@@ -80,3 +80,17 @@ public enum BoundedWait {
         }
     }
 }
+
+/// A store error as one line for logs and start-up messages. PostgreSQL's errors print only a
+/// generic sentence by design; their reflection carries the server's message and the statement
+/// with its values masked (`****`), never the connection's password, which the configuration
+/// keeps in a `Secret`.
+public enum StoreErrorText {
+    public static let maxLength = 600
+
+    public static func describe(_ error: any Error) -> String {
+        if error is BoundedWait.TimedOut { return "no answer in time" }
+        let text = String(reflecting: error).replacingOccurrences(of: "\n", with: " ")
+        return text.count <= maxLength ? text : String(text.prefix(maxLength - 1)) + "…"
+    }
+}

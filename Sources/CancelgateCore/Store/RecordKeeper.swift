@@ -191,7 +191,7 @@ public actor RecordKeeper {
             "store operation failed; it is retried in the background",
             metadata: [
                 "store.type": "\(store.kind)", "store.operation": "\(operation)", "request.record_id": "\(recordID)",
-                "error": "\(error is BoundedWait.TimedOut ? "no answer in time" : String(describing: error))",
+                "error": "\(StoreErrorText.describe(error))",
             ])
     }
 }
