@@ -117,6 +117,7 @@ def parse(argv):
     parser.add_argument("--skip-callgrind", action="store_true", help="leave out the callgrind instruction count")
     parser.add_argument("--callgrind", action="store_true", help="with --smoke: do the callgrind count too (tiny input)")
     parser.add_argument("--keep-workdir", action="store_true", help="keep the logs and generated files")
+    parser.add_argument("--only", choices=["store"], help="run only the store scenario (results to Benchmarks/results/store.json)")
     return parser.parse_args(argv)
 
 
@@ -166,22 +167,28 @@ def main(argv):
         bench.warm_up()
         bench.c1_token = c1token.fetch(bench.upstreams["c1"], workdir)
 
-        say(f"scenarios 1 and 2: fan-out, {settings['latency_ms']} ms per upstream call, and the same calls with curl --parallel")
-        scenarios.fanout_and_curl(bench, fig)
-        say("scenario 4: burst")
-        scenarios.burst(bench, fig)
-        say("scenario 3: per-request overhead (wrk)")
-        rss_before = processes.status_kib(bench.gateway.pid, "VmRSS")
-        scenarios.overhead(bench, fig)
-        rss_after = processes.status_kib(bench.gateway.pid, "VmRSS")
-        fig.add("memory.rss_before_overhead_mib", rss_before / 1024, "MiB", "gateway VmRSS after scenarios 1, 2 and 4")
-        fig.add("memory.rss_after_overhead_mib", rss_after / 1024, "MiB", "gateway VmRSS after scenario 3")
-        fig.add("memory.rss_after_overhead_over_before", rss_after / rss_before, "ratio", "growth during scenario 3's requests")
-        fig.add("memory.rss_after_overhead_over_idle", rss_after / idle_rss, "ratio", "growth since start")
-        bench.procs.stop(bench.gateway)
-        say("store: fan-out and single-ID load with memory, SQLite and PostgreSQL stores")
-        scenarios.store(bench, fig, os.path.join(workdir, "gateway-routes.json"))
-        fig.add("upstream_retries", bench.retries, "attempts", "retries seen in reports (0 expected)")
+        if args.only == "store":
+            bench.procs.stop(bench.gateway)
+            say("store: fan-out and single-ID load with memory, SQLite and PostgreSQL stores")
+            scenarios.store(bench, fig, os.path.join(workdir, "gateway-routes.json"))
+            run_callgrind = False
+        else:
+            say(f"scenarios 1 and 2: fan-out, {settings['latency_ms']} ms per upstream call, and the same calls with curl --parallel")
+            scenarios.fanout_and_curl(bench, fig)
+            say("scenario 4: burst")
+            scenarios.burst(bench, fig)
+            say("scenario 3: per-request overhead (wrk)")
+            rss_before = processes.status_kib(bench.gateway.pid, "VmRSS")
+            scenarios.overhead(bench, fig)
+            rss_after = processes.status_kib(bench.gateway.pid, "VmRSS")
+            fig.add("memory.rss_before_overhead_mib", rss_before / 1024, "MiB", "gateway VmRSS after scenarios 1, 2 and 4")
+            fig.add("memory.rss_after_overhead_mib", rss_after / 1024, "MiB", "gateway VmRSS after scenario 3")
+            fig.add("memory.rss_after_overhead_over_before", rss_after / rss_before, "ratio", "growth during scenario 3's requests")
+            fig.add("memory.rss_after_overhead_over_idle", rss_after / idle_rss, "ratio", "growth since start")
+            bench.procs.stop(bench.gateway)
+            say("store: fan-out and single-ID load with memory, SQLite and PostgreSQL stores")
+            scenarios.store(bench, fig, os.path.join(workdir, "gateway-routes.json"))
+            fig.add("upstream_retries", bench.retries, "attempts", "retries seen in reports (0 expected)")
 
         if run_callgrind:
             sizes, reps = settings["callgrind"]
@@ -214,7 +221,7 @@ def main(argv):
             fd, out = tempfile.mkstemp(prefix="cancelgate-bench-smoke-", suffix=".json")
             os.close(fd)
         else:
-            out = os.path.join(REPO, "Benchmarks", "results", "latest.json")
+            out = os.path.join(REPO, "Benchmarks", "results", "store.json" if args.only == "store" else "latest.json")
         text = json.dumps(result, indent=2)
         with open(out, "w") as file:
             file.write(text + "\n")
