@@ -112,6 +112,25 @@ import Testing
         }
     }
 
+    /// The store is opened once, at start: a reload that moves it says a restart is needed, and
+    /// records keep going to the store in use.
+    @Test func aStoreChangeRequiresARestart() async throws {
+        try await GatewayHarness.run(GatewayHarness.Settings(fromFile: true)) { h in
+            let file = try #require(h.routesFile)
+            let move: (inout [String: Any]) -> Void = { object in
+                object["store"] = ["type": "sqlite", "path": "/nonexistent-dir/elsewhere.db"]
+            }
+            try Self.routes(h, clients: [], edit: move).write(to: URL(fileURLWithPath: file))
+            let answer = try await reload(h, token: nil)
+            #expect(answer.status == .ok)
+            let object = try JSONSerialization.jsonObject(with: Data(answer.body.readableBytesView)) as? [String: Any]
+            #expect(object?["restart_required"] as? [String] == ["store"])
+            let report = try await h.cancel(ids: ["tsk_77"], headers: [HTTPField.Name("X-Request-ID")!: "after-reload"])
+            #expect(report.results.count == 1)
+            #expect(try await h.gateway.execute(uri: "/v1/cancels/after-reload", method: .get).status == .ok)
+        }
+    }
+
     @Test func reloadWithoutAFileIsAConflict() async throws {
         try await GatewayHarness.run { h in
             let response = try await reload(h, token: nil)
