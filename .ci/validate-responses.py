@@ -64,9 +64,10 @@ class Checker:
         url = urlsplit(record["uri"])
         headers = record["headers"]
         body = record["body"].encode("utf-8")
-        # Every path of the document is literal (no templates), so the path is its own key.
-        key = (method, url.path)
-        item = self.document["paths"].get(url.path, {})
+        # The operation's key is its path template (`/v1/cancels/{request_id}`).
+        template = self.template(url.path)
+        key = (method, template)
+        item = self.document["paths"].get(template, {})
         if method == "head" and "get" in item:
             # Every GET also answers HEAD (the document's description): a GET status, no body.
             ok = str(record["status"]) in item["get"]["responses"] and not body
@@ -84,6 +85,18 @@ class Checker:
             cause = f" ({error.__cause__})" if error.__cause__ else ""
             return key, [f"{type(error).__name__}: {error}{cause}"]
 
+    def template(self, path):
+        """The document's path for a concrete one: itself, or the template whose `{param}`
+        segments match; the path itself when none does."""
+        if path in self.document["paths"]:
+            return path
+        parts = path.split("/")
+        for candidate in self.document["paths"]:
+            pattern = candidate.split("/")
+            if len(pattern) == len(parts) and all(p == q or (p.startswith("{") and p.endswith("}") and q) for p, q in zip(pattern, parts)):
+                return candidate
+        return path
+
     def check_not_found(self, record):
         if record["status"] != 404 or media_type(record["headers"]) != PROBLEM_JSON:
             return [f"undocumented operation answered {record['status']} {media_type(record['headers'])}, not the 404 problem"]
@@ -97,7 +110,7 @@ class Checker:
     def check_not_allowed(self, record, path):
         if record["status"] != 405 or media_type(record["headers"]) != PROBLEM_JSON:
             return [f"undocumented method answered {record['status']} {media_type(record['headers'])}, not the 405 problem"]
-        methods = {m for m in self.document["paths"][path] if m in METHODS}
+        methods = {m for m in self.document["paths"][self.template(path)] if m in METHODS}
         if "get" in methods:
             methods.add("head")  # every GET also answers HEAD
         documented = sorted(m.upper() for m in methods)
