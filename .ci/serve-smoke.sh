@@ -4,7 +4,7 @@
 # one is refused and the old configuration stays), and `cancelgate cancel` against it. Needs .build/debug/cancelgate, curl, jq, promtool.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin=.build/debug/cancelgate
+bin="$PWD/.build/debug/cancelgate"
 work=$(mktemp -d)
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
@@ -19,7 +19,10 @@ poll() { # poll <what> <command...>: up to 15 s
 "$bin" fakes --port 0 --auto-create --write-routes "$work/routes.json" --log-level warning >"$work/fakes.log" 2>&1 &
 pids+=($!)
 poll "the fakes' routes.json" test -s "$work/routes.json"
-"$bin" serve --config "$work/routes.json" --host 127.0.0.1 --port 0 --log-format json --log-level info >"$work/serve.log" 2>&1 &
+# In the work directory: the embedded SQLite store (cancelgate.db) is created there, and the
+# demo below, in a directory of its own, does not meet this process's lock on it.
+mkdir -p "$work/serve" "$work/demo"
+env -C "$work/serve" "$bin" serve --config "$work/routes.json" --host 127.0.0.1 --port 0 --log-format json --log-level info >"$work/serve.log" 2>&1 &
 serve=$!
 pids+=($serve)
 # Port 0: the gateway's own `listening` line names the address it bound.
@@ -68,7 +71,7 @@ kill -0 "$serve"
 curl -sf "$base/metrics" | grep -q 'cancelgate_config_reloads_total{result="refused"} 1'
 echo "-- demo with standard output not a terminal: the report shows while it still serves"
 # A file is buffered by stdio as a pipe is (`make demo | tee demo.txt`): unflushed, nothing would show until exit.
-"$bin" demo --port 0 --log-level warning >"$work/demo.txt" 2>"$work/demo.err" &
+env -C "$work/demo" "$bin" demo --port 0 --log-level warning >"$work/demo.txt" 2>"$work/demo.err" &
 demo=$!
 pids+=($demo)
 poll "the demo's report before it stops" grep -q 'Press Ctrl-C to stop' "$work/demo.txt"
