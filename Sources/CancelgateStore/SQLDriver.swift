@@ -21,9 +21,8 @@ enum SQLValue: Sendable, Equatable {
 }
 
 /// Runs one statement and returns its rows, each as its columns in `SELECT` order. SQL is
-/// written once for both databases: `$1`, `$2`… placeholders (SQLite numbers `$NAME` parameters
-/// in order of first appearance, so they must first appear in ascending order), `BIGINT` and
-/// `TEXT` columns, `ON CONFLICT`, `RETURNING`.
+/// written once for both databases: `$1`, `$2`… placeholders (the SQLite driver makes them
+/// `?1`, `?2`…), `BIGINT` and `TEXT` columns, `ON CONFLICT`, `RETURNING`.
 protocol SQLExecutor: Sendable {
     func query(_ sql: String, _ binds: [SQLValue]) async throws -> [[SQLValue]]
 }

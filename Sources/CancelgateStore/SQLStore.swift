@@ -111,12 +111,13 @@ public final class SQLStore: CancelStore {
             binds.reserveCapacity(chunk.count * 6)
             var values: [String] = []
             values.reserveCapacity(chunk.count)
+            let encoder = makeEncoder()
             for result in chunk {
                 let base = binds.count
                 values.append("($\(base + 1), $\(base + 2), $\(base + 3), $\(base + 4), $\(base + 5), $\(base + 6))")
                 binds += [
                     .text(recordID), .int(Int64(result.index)), .text(result.id), SQLValue(result.upstream), .text(result.outcome.rawValue),
-                    .text(try encode(result)),
+                    .text(String(decoding: try encoder.encode(result), as: UTF8.self)),
                 ]
             }
             _ = try await executor.query(
@@ -282,9 +283,13 @@ public final class SQLStore: CancelStore {
     // MARK: JSON
 
     static func encode(_ value: some Encodable) throws -> String {
+        String(decoding: try makeEncoder().encode(value), as: UTF8.self)
+    }
+
+    static func makeEncoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
+        return encoder
     }
 
     static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {

@@ -55,7 +55,10 @@ final class SQLiteDriver: SQLDriver, @unchecked Sendable {
     }
 
     private func run(_ sql: String, _ binds: [SQLValue]) async throws -> [[SQLValue]] {
-        let rows = try await connection.query(sql, binds.map(Self.data))
+        // `$n` is a named parameter to SQLite, and each one is looked up among the statement's
+        // names: quadratic in a 6,000-parameter insert (12× slower, measured). `?n` is numbered.
+        // Our SQL has no `$` anywhere else.
+        let rows = try await connection.query(sql.replacingOccurrences(of: "$", with: "?"), binds.map(Self.data))
         return rows.map { row in row.columns.map { Self.value($0.data) } }
     }
 
