@@ -42,7 +42,8 @@ struct StoreContractTests {
         }
     }
 
-    static let kinds = ["memory", "sqlite", "postgres"]
+    /// PostgreSQL only where process tests run (a cluster is a dozen processes).
+    static let kinds = ["memory", "sqlite"] + (processTestsEnabled ? ["postgres"] : [])
 
     static func report(_ id: String, _ results: [ItemResult]) -> CancelReport {
         CancelReport(requestID: id, dryRun: false, summary: Summary(results), results: results, plan: nil)

@@ -6,7 +6,12 @@ import Testing
 
 /// The store with real `cancelgate serve` processes: SQLite across a restart and a SIGKILL,
 /// PostgreSQL shared by replicas. Each test starts what it needs on 127.0.0.1 and stops it.
-@Suite(.serialized, .timeLimit(.minutes(3)))
+/// Skipped under the thread sanitizer (`.ci/run` sets CANCELGATE_SKIP_PROCESS_TESTS there): they
+/// run in the plain test step, and sanitized serve processes only load the machine that the
+/// in-process timing tests share.
+let processTestsEnabled = ProcessInfo.processInfo.environment["CANCELGATE_SKIP_PROCESS_TESTS"] == nil
+
+@Suite(.serialized, .timeLimit(.minutes(3)), .enabled(if: processTestsEnabled))
 struct StoreProcessTests {
     static let body = #"{"ids": ["tsk_5001", "bex_5002", "5003", "not a run"], "reason": "store test"}"#
 
@@ -105,7 +110,7 @@ struct StoreProcessTests {
 }
 
 /// PostgreSQL shared by replicas: real `cancelgate serve` processes on one database.
-@Suite(.serialized, .timeLimit(.minutes(5)))
+@Suite(.serialized, .timeLimit(.minutes(5)), .enabled(if: processTestsEnabled))
 struct PostgresReplicaTests {
     static let body = StoreProcessTests.body
 
