@@ -8,7 +8,7 @@ public actor MemoryStore: CancelStore {
     public let keys: any IdempotencyStore
     public let maxRecords: Int
     private var records: [String: CancelRecord] = [:]
-    /// Request IDs in insertion order, oldest first, for eviction.
+    /// Record IDs in insertion order, oldest first, for eviction.
     private var order: [String] = []
     private var orderStart = 0
 
