@@ -7,14 +7,26 @@ internal import Foundation
 struct CancelBody {
     static let maxReasonLength = 500
     static let maxUpstreamNameLength = 64
-    static let topLevelKeys: Set<String> = ["reason", "upstream", "ids", "items"]
     static let itemKeys: Set<String> = ["id", "upstream"]
+
+    /// `/v1/cancel`'s body, or `/v1/status`'s: the same without `reason` and `confirm` (§7).
+    enum Kind {
+        case cancel, status
+
+        var topLevelKeys: [String] {
+            switch self {
+            case .cancel: ["confirm", "ids", "items", "reason", "upstream"]
+            case .status: ["ids", "items", "upstream"]
+            }
+        }
+    }
 
     var reason: String?
     var upstream: String?
     var entries: [CancelEntry]
+    var confirm: Bool?
 
-    static func parse(_ data: Data, maxItems: Int) throws(Problem) -> CancelBody {
+    static func parse(_ data: Data, maxItems: Int, kind: Kind = .cancel) throws(Problem) -> CancelBody {
         let document: JSONValue
         do {
             document = try JSONValue.parse(data)
@@ -25,8 +37,15 @@ struct CancelBody {
             throw .invalid([.init(pointer: "", message: "must be a JSON object with `ids` and/or `items`")])
         }
         var errors = FieldErrorList()
-        for key in object.keys.sorted() where !topLevelKeys.contains(key) {
-            errors.append(.init(pointer: JSONPointer.appending("", key), message: "unknown field; allowed: ids, items, reason, upstream"))
+        for key in object.keys.sorted() where !kind.topLevelKeys.contains(key) {
+            errors.append(
+                .init(pointer: JSONPointer.appending("", key), message: "unknown field; allowed: \(kind.topLevelKeys.joined(separator: ", "))"))
+        }
+        var confirm: Bool?
+        switch object["confirm"] {
+        case nil: break
+        case .bool(let flag): confirm = flag
+        case .some(let other): errors.append(.init(pointer: "/confirm", message: "must be true or false, not \(other.typeName)"))
         }
         let reason = string(object["reason"], at: "/reason", errors: &errors)
         // Counted in Unicode scalars, as the providers' (Python) validators count: an emoji with a
@@ -59,7 +78,7 @@ struct CancelBody {
             }
         }
         guard errors.isEmpty else { throw .invalid(errors) }
-        return CancelBody(reason: reason, upstream: upstream, entries: entries)
+        return CancelBody(reason: reason, upstream: upstream, entries: entries, confirm: kind == .cancel ? confirm : nil)
     }
 
     private static func string(_ value: JSONValue?, at pointer: String, errors: inout FieldErrorList) -> String? {

@@ -16,6 +16,7 @@ struct CancelController: Sendable {
 
     func addRoutes(to group: RouterGroup<GatewayContext>) {
         group.post("cancel", use: cancel)
+        group.post("status", use: status)
     }
 
     @Sendable func cancel(_ request: Request, context: GatewayContext) async throws -> Response {
@@ -25,19 +26,12 @@ struct CancelController: Sendable {
         let service = runtime.service
         let metrics = live.metrics
         let server = runtime.config.server
-        guard Self.isJSON(request.headers[.contentType]) else { throw Problem.unsupportedMediaType }
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.body.collect(upTo: server.maxBodyBytes)
-        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
-            // NIOTooManyBytesError, which Hummingbird would answer with an empty 413.
-            throw Problem.tooLarge(limit: server.maxBodyBytes)
-        }
-        let body = try CancelBody.parse(Data(buffer.readableBytesView), maxItems: server.maxItems)
+        let body = try await Self.body(of: request, server: server, kind: .cancel)
         let requestID = try Self.requestID(request)
         let cancel = CancelRequest(
             requestID: requestID, reason: body.reason ?? server.defaultReason, defaultUpstream: body.upstream, entries: body.entries,
-            dryRun: try Self.dryRun(request), allowedUpstreams: context.allowedUpstreams)
+            dryRun: try Self.flag(request, "dry_run") ?? false, allowedUpstreams: context.allowedUpstreams,
+            confirm: try Self.flag(request, "confirm") ?? body.confirm)
         var logger = context.logger
         logger[metadataKey: "request.id"] = "\(requestID)"
         let key = request.headers[.idempotencyKey]
@@ -80,6 +74,19 @@ struct CancelController: Sendable {
         return try Self.response(report, replayed: false)
     }
 
+    /// The JSON body of `/v1/cancel` or `/v1/status`, read within `max_body_bytes` and checked.
+    static func body(of request: Request, server: ServerConfig, kind: CancelBody.Kind) async throws -> CancelBody {
+        guard isJSON(request.headers[.contentType]) else { throw Problem.unsupportedMediaType }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: server.maxBodyBytes)
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+            // NIOTooManyBytesError, which Hummingbird would answer with an empty 413.
+            throw Problem.tooLarge(limit: server.maxBodyBytes)
+        }
+        return try CancelBody.parse(Data(buffer.readableBytesView), maxItems: server.maxItems, kind: kind)
+    }
+
     /// The 200 answer. `X-Request-ID` is the report's own: on a replay, the first request's.
     static func response(_ report: CancelReport, replayed: Bool) throws -> Response {
         let encoder = JSONEncoder()
@@ -97,11 +104,13 @@ struct CancelController: Sendable {
         return mediaType == "application/json" || (mediaType.hasPrefix("application/") && mediaType.hasSuffix("+json"))
     }
 
-    static func dryRun(_ request: Request) throws(Problem) -> Bool {
-        switch request.uri.queryParameters.get("dry_run")?.lowercased() {
-        case nil, "false", "0": return false
+    /// A boolean query parameter (`dry_run`, `confirm`): nil when absent; `?dry_run` alone is true.
+    static func flag(_ request: Request, _ name: String) throws(Problem) -> Bool? {
+        switch request.uri.queryParameters.get(name)?.lowercased() {
+        case nil: return nil
+        case "false", "0": return false
         case "true", "1", "": return true
-        default: throw .invalid([.init(pointer: "", message: "query parameter dry_run must be true or false")])
+        default: throw .invalid([.init(pointer: "/query/\(name)", message: "query parameter \(name) must be true or false")])
         }
     }
 

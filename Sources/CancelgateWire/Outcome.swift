@@ -78,13 +78,15 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, Codable, CaseIter
     /// The gateway process running the request died before this item was answered (a record's
     /// result, CONTRACT §5): it may or may not have been cancelled.
     public static let interrupted = ErrorCode("interrupted")
+    /// A status read answered a word cancelgate does not know, or none (`provider_status` has it).
+    public static let unknownStatus = ErrorCode("unknown_status")
 
     /// Every code a gateway writes, in the order the OpenAPI document lists them.
     public static let allCases: [ErrorCode] = [
         .unroutable, .unknownUpstream, .invalidID, .forbidden, .notFound, .alreadyTerminal, .notCancellable, .upstreamTimeout,
         .deadlineExceeded, .inDoubt, .connectFailed, .connectionClosed, .tlsError, .upstreamUnavailable, .upstreamError,
         .upstreamRejected, .upstreamAuthFailed, .endpointNotFound, .tokenUnavailable, .rateLimited, .badResponse, .notReported,
-        .transportError, .interrupted,
+        .transportError, .interrupted, .unknownStatus,
     ]
 
     public var description: String { rawValue }

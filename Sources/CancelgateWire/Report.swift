@@ -11,10 +11,15 @@ public struct ItemResult: Sendable, Codable, Equatable {
     public var httpStatus: Int?
     public var attempts: Int
     public var error: ItemError?
+    /// Confirmed cancellation only (CONTRACT §7): whether a status read showed the run ended.
+    public var confirmed: Bool?
+    /// The provider's own status word, when a status read decided or confirmed this result.
+    public var providerStatus: String?
 
     public init(
         index: Int, id: String, upstream: String? = nil, provider: String? = nil, outcome: Outcome, retryable: Bool = false,
-        cancelledAt: String? = nil, httpStatus: Int? = nil, attempts: Int = 0, error: ItemError? = nil
+        cancelledAt: String? = nil, httpStatus: Int? = nil, attempts: Int = 0, error: ItemError? = nil, confirmed: Bool? = nil,
+        providerStatus: String? = nil
     ) {
         self.index = index
         self.id = id
@@ -26,13 +31,16 @@ public struct ItemResult: Sendable, Codable, Equatable {
         self.httpStatus = httpStatus
         self.attempts = attempts
         self.error = error
+        self.confirmed = confirmed
+        self.providerStatus = providerStatus
     }
 
     enum CodingKeys: String, CodingKey {
         case index, id, upstream, provider, outcome, retryable
         case cancelledAt = "cancelled_at"
         case httpStatus = "http_status"
-        case attempts, error
+        case attempts, error, confirmed
+        case providerStatus = "provider_status"
     }
 }
 

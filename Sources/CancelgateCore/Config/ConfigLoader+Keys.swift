@@ -49,6 +49,8 @@ extension ConfigLoader {
         "/server/request_timeout_ms": Limits.requestTimeoutMs,
         "/server/idempotency_max_entries": Limits.idempotencyMaxEntries,
         "/server/idempotency_max_bytes": Limits.idempotencyMaxBytes,
+        "/server/confirm_interval_ms": Limits.confirmIntervalMs,
+        "/server/confirm_max_wait_ms": Limits.confirmMaxWaitMs,
         "/upstreams/*/batch_size": Limits.batchSize,
         "/upstreams/*/concurrency": Limits.concurrency,
         "/upstreams/*/timeout_ms": Limits.timeoutMs,
@@ -77,9 +79,9 @@ extension ConfigLoader {
         /// `$schema` lets an editor find `routes.schema.json`; the loader ignores its value.
         static let root = ["$schema", "server", "upstreams", "routes", "clients", "store"]
         static let server = ["host", "port", "max_items", "max_body_bytes", "request_timeout_ms", "default_reason", "idempotency_max_entries",
-            "idempotency_max_bytes",
+            "idempotency_max_bytes", "confirm_interval_ms", "confirm_max_wait_ms",
         ]
-        static let upstream = ["provider", "base_url", "auth", "mode", "batch_size", "concurrency", "timeout_ms", "retry", "rate_limit"]
+        static let upstream = ["provider", "base_url", "auth", "mode", "batch_size", "concurrency", "timeout_ms", "retry", "rate_limit", "confirm", "read_in_doubt"]
         static let rateLimit = ["per_second", "burst"]
         static let retry = ["max_attempts", "base_delay_ms", "max_delay_ms"]
         static let route = ["match", "upstream"]
@@ -101,6 +103,8 @@ extension ConfigLoader {
         static let reasonLength = 1...500
         static let idempotencyMaxEntries = 1...Int.max
         static let idempotencyMaxBytes = 1...Int.max
+        static let confirmIntervalMs = 10...60_000
+        static let confirmMaxWaitMs = 0...600_000
         static let batchSize = 1...UpstreamConfig.providerBatchLimit
         static let concurrency = 1...1024
         static let timeoutMs = 1...600_000

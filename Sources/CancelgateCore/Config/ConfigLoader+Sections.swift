@@ -44,7 +44,11 @@ extension ConfigReader {
                 ?? ServerConfig.defaultIdempotencyMaxEntries,
             idempotencyMaxBytes: int(
                 server, "idempotency_max_bytes", in: Limits.idempotencyMaxBytes, default: ServerConfig.defaultIdempotencyMaxBytes)
-                ?? ServerConfig.defaultIdempotencyMaxBytes
+                ?? ServerConfig.defaultIdempotencyMaxBytes,
+            confirmIntervalMs: int(server, "confirm_interval_ms", in: Limits.confirmIntervalMs, default: ServerConfig.defaultConfirmIntervalMs)
+                ?? ServerConfig.defaultConfirmIntervalMs,
+            confirmMaxWaitMs: int(server, "confirm_max_wait_ms", in: Limits.confirmMaxWaitMs, default: ServerConfig.defaultConfirmMaxWaitMs)
+                ?? ServerConfig.defaultConfirmMaxWaitMs
         )
     }
 

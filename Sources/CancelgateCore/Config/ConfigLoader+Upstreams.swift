@@ -41,11 +41,15 @@ extension ConfigReader {
         let timeoutMs = int(body, "timeout_ms", in: Limits.timeoutMs, default: UpstreamConfig.defaultTimeoutMs)
         let retry = retry(body)
         let rateLimit = rateLimit(body)
-        guard validName, let provider, let baseURL, let auth, let mode, let batchSize, let concurrency, let timeoutMs, let retry, let rateLimit
+        let confirm = bool(body, "confirm", default: false)
+        let readInDoubt = bool(body, "read_in_doubt", default: true)
+        guard validName, let provider, let baseURL, let auth, let mode, let batchSize, let concurrency, let timeoutMs, let retry, let rateLimit,
+            let confirm, let readInDoubt
         else { return nil }
         return UpstreamConfig(
             name: name, provider: provider, baseURL: baseURL, auth: auth, mode: mode,
-            batchSize: batchSize, concurrency: concurrency, timeoutMs: timeoutMs, retry: retry, rateLimit: rateLimit
+            batchSize: batchSize, concurrency: concurrency, timeoutMs: timeoutMs, retry: retry, rateLimit: rateLimit,
+            confirm: confirm, readInDoubt: readInDoubt
         )
     }
 

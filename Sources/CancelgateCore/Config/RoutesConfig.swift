@@ -34,6 +34,8 @@ public struct ServerConfig: Sendable, Equatable {
     public static let defaultReason = "Cancelled via cancelgate"
     public static let defaultIdempotencyMaxEntries = 10_000
     public static let defaultIdempotencyMaxBytes = 64 * 1024 * 1024
+    public static let defaultConfirmIntervalMs = 500
+    public static let defaultConfirmMaxWaitMs = 10_000
 
     public var host: String
     public var port: Int
@@ -45,12 +47,17 @@ public struct ServerConfig: Sendable, Equatable {
     public var idempotencyMaxEntries: Int
     /// Bytes of completed reports (as compact JSON) remembered at once, least recently used forgotten first.
     public var idempotencyMaxBytes: Int
+    /// Confirmed cancellation (CONTRACT §7): time between two status reads of a run still running.
+    public var confirmIntervalMs: Int
+    /// Confirmed cancellation: how long reads go on after the cancel (the request deadline too).
+    public var confirmMaxWaitMs: Int
 
     public init(
         host: String = defaultHost, port: Int = defaultPort, maxItems: Int = defaultMaxItems,
         maxBodyBytes: Int = defaultMaxBodyBytes, requestTimeoutMs: Int = defaultRequestTimeoutMs,
         defaultReason: String = defaultReason, idempotencyMaxEntries: Int = defaultIdempotencyMaxEntries,
-        idempotencyMaxBytes: Int = defaultIdempotencyMaxBytes
+        idempotencyMaxBytes: Int = defaultIdempotencyMaxBytes, confirmIntervalMs: Int = defaultConfirmIntervalMs,
+        confirmMaxWaitMs: Int = defaultConfirmMaxWaitMs
     ) {
         self.host = host
         self.port = port
@@ -60,6 +67,8 @@ public struct ServerConfig: Sendable, Equatable {
         self.defaultReason = defaultReason
         self.idempotencyMaxEntries = idempotencyMaxEntries
         self.idempotencyMaxBytes = idempotencyMaxBytes
+        self.confirmIntervalMs = confirmIntervalMs
+        self.confirmMaxWaitMs = confirmMaxWaitMs
     }
 
     public var requestTimeout: Duration { .milliseconds(requestTimeoutMs) }
@@ -138,11 +147,16 @@ public struct UpstreamConfig: Sendable {
     public var retry: RetryConfig
     /// nil: no rate limit (a 429's `Retry-After` still pauses the upstream).
     public var rateLimit: RateLimitConfig?
+    /// Cancels on this upstream are confirmed by status reads unless the request says otherwise.
+    public var confirm: Bool
+    /// An attempt in doubt is followed by a status read, not a second cancel (CONTRACT §7).
+    /// `false` restores plain retries (the chaos test compares the two).
+    public var readInDoubt: Bool
 
     public init(
         name: String, provider: ProviderKind, baseURL: String, auth: UpstreamAuth = .none, mode: CallMode = .batch,
         batchSize: Int = defaultBatchSize, concurrency: Int = defaultConcurrency, timeoutMs: Int = defaultTimeoutMs,
-        retry: RetryConfig = .init(), rateLimit: RateLimitConfig? = nil
+        retry: RetryConfig = .init(), rateLimit: RateLimitConfig? = nil, confirm: Bool = false, readInDoubt: Bool = true
     ) {
         self.name = name
         self.provider = provider
@@ -154,6 +168,8 @@ public struct UpstreamConfig: Sendable {
         self.timeoutMs = timeoutMs
         self.retry = retry
         self.rateLimit = rateLimit
+        self.confirm = confirm
+        self.readInDoubt = readInDoubt
     }
 
     public var timeout: Duration { .milliseconds(timeoutMs) }

@@ -32,7 +32,8 @@ public struct CancelService: Sendable {
         }
         await beforeSending(ReportBuilder.provisional(plan: plan, requestID: request.requestID))
         let deadline = dispatcher.clock.now + config.server.requestTimeout
-        let resolutions = await dispatcher.run(plan, request: request, deadline: deadline, logger: logger)
+        var resolutions = await dispatcher.run(plan, request: request, deadline: deadline, logger: logger)
+        resolutions = await confirm(plan, resolutions, request: request, deadline: deadline, logger: logger)
         return ReportBuilder.build(plan: plan, resolutions: resolutions, requestID: request.requestID, dryRun: false)
     }
 }

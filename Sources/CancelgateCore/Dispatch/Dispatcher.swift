@@ -11,9 +11,18 @@ internal import Logging
 /// keeps at most `concurrency` of this request's calls queued at the shared limit, so one request
 /// of a thousand IDs cannot queue ahead of every call of the requests that come after it.
 struct Dispatcher: Sendable {
-    /// Per upstream name: its whole pipeline (shared state lives in the registry's resources).
-    let pipelines: [String: UpstreamCall]
+    /// One upstream's two pipelines (cancels and status reads share its limits) and its adapter.
+    struct Upstream: Sendable {
+        let config: UpstreamConfig
+        let adapter: any ProviderAdapter
+        let cancel: UpstreamCall
+        let read: UpstreamCall
+    }
+
+    /// Per upstream name (shared state lives in the registry's resources).
+    let upstreams: [String: Upstream]
     let clock: UpstreamClock
+    let metrics: GatewayMetrics
 
     /// - Parameters:
     ///   - registry: what the upstreams share across requests and reloads; a new one when omitted.
@@ -25,12 +34,14 @@ struct Dispatcher: Sendable {
     ) {
         let settings = Pipeline.Settings(clock: clock, metrics: metrics, unitRandom: unitRandom, wallClock: wallClock)
         self.clock = clock
-        self.pipelines = Dictionary(
+        self.metrics = metrics
+        self.upstreams = Dictionary(
             uniqueKeysWithValues: config.upstreams.map { upstream in
                 let resources = registry.resources(for: upstream, transport: transport, clock: clock, metrics: metrics)
-                let call = Pipeline.call(
-                    for: upstream, adapter: Adapters.adapter(for: upstream), resources: resources, transport: transport, settings: settings)
-                return (upstream.name, call)
+                let adapter = Adapters.adapter(for: upstream)
+                let cancel = Pipeline.call(for: upstream, adapter: adapter, resources: resources, transport: transport, settings: settings)
+                let read = Pipeline.call(for: upstream, adapter: adapter, resources: resources, transport: transport, settings: settings, kind: .read)
+                return (upstream.name, Upstream(config: upstream, adapter: adapter, cancel: cancel, read: read))
             })
     }
 
@@ -41,13 +52,13 @@ struct Dispatcher: Sendable {
 
     func run(_ plan: Plan, request: CancelRequest, deadline: ContinuousClock.Instant, logger: Logger) async -> [UnitKey: Resolution] {
         var results: [UnitKey: Resolution] = [:]
-        var windows = plan.work.compactMap { work in pipelines[work.upstream.name].map { Window(work: work, send: $0) } }
+        var windows = plan.work.compactMap { work in upstreams[work.upstream.name].map { Window(work: work, upstream: $0) } }
         let context = CallContext(deadline: deadline, logger: logger, requestID: request.requestID)
         await withTaskGroup(of: Event.self) { group in
             for index in windows.indices {
                 while let call = windows[index].next(reason: request.reason) {
-                    let send = windows[index].send
-                    group.addTask { .answered(window: index, call, await send(call.request, context)) }
+                    let send = windows[index].send(for: call)
+                    group.addTask { .answered(window: index, call, await send(call.request, context.sending(call))) }
                 }
             }
             guard windows.contains(where: { $0.inFlight > 0 }) else { return }
@@ -60,21 +71,16 @@ struct Dispatcher: Sendable {
                 switch event {
                 case .answered(let index, let call, let answer):
                     windows[index].inFlight -= 1
-                    let reply = UpstreamReply(
-                        result: answer.result, attempts: call.priorAttempts + answer.attempts, inDoubt: call.priorInDoubt || answer.inDoubt)
-                    log(reply, of: call, upstream: windows[index].work.upstream.name, logger: logger)
-                    let reading = windows[index].work.adapter.interpret(reply, to: call, upstream: windows[index].work.upstream.name)
-                    for unit in call.units {
-                        if let resolution = reading.resolutions[unit.id] {
-                            results[unit.key] = resolution.attempted(reply.attempts, inDoubt: reply.inDoubt)
-                        }
-                    }
                     // Kept even after the deadline: a follow-up never sent still carries its units' attempts.
-                    windows[index].followUps.append(contentsOf: reading.followUps)
+                    let followUps =
+                        call.purpose == .read
+                        ? settleRead(answer, of: call, upstream: windows[index].upstream, reason: request.reason, expired: expired, into: &results)
+                        : settleCancel(answer, of: call, upstream: windows[index].upstream, logger: logger, into: &results)
+                    windows[index].followUps.append(contentsOf: followUps)
                     guard !expired else { continue }
                     while let next = windows[index].next(reason: request.reason) {
-                        let send = windows[index].send
-                        group.addTask { .answered(window: index, next, await send(next.request, context)) }
+                        let send = windows[index].send(for: next)
+                        group.addTask { .answered(window: index, next, await send(next.request, context.sending(next))) }
                     }
                     if !windows.contains(where: { $0.inFlight > 0 }) { group.cancelAll() }
                 case .deadline:
@@ -90,7 +96,8 @@ struct Dispatcher: Sendable {
             let name = window.work.upstream.name
             for call in window.followUps {
                 for unit in call.units where results[unit.key] == nil {
-                    results[unit.key] = Resolution.failure(
+                    // A read never made: the in-doubt cancel's own result stands.
+                    results[unit.key] = call.fallback ?? Resolution.failure(
                         .deadlineExceeded, "The request's deadline passed before \(name) was asked about this run again; it may or may not be cancelled.",
                         retryable: true
                     ).attempted(call.priorAttempts, inDoubt: call.priorInDoubt)
@@ -108,6 +115,77 @@ struct Dispatcher: Sendable {
         return results
     }
 
+    /// A cancel's (or an explanation's) answer: its units' resolutions, and the calls still to
+    /// make. A unit whose own attempt was in doubt and that did not end well is read before any
+    /// second cancel (CONTRACT §7), unless the upstream has `read_in_doubt` off.
+    private func settleCancel(
+        _ answer: UpstreamReply, of call: UnitCall, upstream: Upstream, logger: Logger, into results: inout [UnitKey: Resolution]
+    ) -> [UnitCall] {
+        let name = upstream.config.name
+        let reply = UpstreamReply(result: answer.result, attempts: call.priorAttempts + answer.attempts, inDoubt: call.priorInDoubt || answer.inDoubt)
+        log(reply, of: call, upstream: name, logger: logger)
+        let reading = upstream.adapter.interpret(reply, to: call, upstream: name)
+        var followUps = reading.followUps
+        for unit in call.units {
+            guard let resolution = reading.resolutions[unit.id] else { continue }
+            let settled = resolution.attempted(reply.attempts, inDoubt: reply.inDoubt)
+            if upstream.config.readInDoubt, answer.inDoubt, Self.mayHaveActed(settled) {
+                followUps.append(
+                    UnitCall(
+                        units: [unit], request: upstream.adapter.statusRequest(for: unit.id), purpose: .read, priorAttempts: reply.attempts,
+                        priorInDoubt: true, fallback: settled))
+            } else {
+                results[unit.key] = settled
+            }
+        }
+        return followUps
+    }
+
+    /// A failure that does not rule out that the attempt in doubt cancelled the run.
+    static func mayHaveActed(_ resolution: Resolution) -> Bool {
+        guard resolution.outcome == .failed, let code = resolution.error?.code else { return false }
+        return !InDoubt.definiteFailures.contains(code)
+    }
+
+    /// The status read that replaces a second cancel (CONTRACT §7): cancelled → `cancelled` (the
+    /// attempt in doubt did it); ended otherwise → `already_terminal`; running → the cancel is sent
+    /// again; unreadable → sent again as a retry would be, or the in-doubt result once
+    /// `retry.max_attempts` sends were made or the deadline passed.
+    private func settleRead(
+        _ answer: UpstreamReply, of call: UnitCall, upstream: Upstream, reason: String, expired: Bool, into results: inout [UnitKey: Resolution]
+    ) -> [UnitCall] {
+        guard let unit = call.units.first, let fallback = call.fallback else { return [] }
+        let status = upstream.adapter.interpretStatus(answer, id: unit.id, upstream: upstream.config.name)
+        metrics.statusRead(upstream: upstream.config.name, state: status.state.rawValue)
+        let attempts = call.priorAttempts
+        var settled: Resolution
+        switch status.state {
+        case .cancelled:
+            settled = .success(.cancelled, status: status.httpStatus, cancelledAt: status.endedAt)
+        case .ended:
+            settled = .refused(
+                .alreadyTerminal, .alreadyTerminal, "The run ended without this cancel; a status read after an unanswered attempt shows it.",
+                status: status.httpStatus)
+        case .notFound, .forbidden, .invalid:
+            settled = Resolution(outcome: Outcome(rawValue: status.state.rawValue), httpStatus: status.httpStatus, error: status.error)
+        default:
+            guard !expired, attempts < upstream.config.retry.maxAttempts else {
+                results[unit.key] = fallback
+                return []
+            }
+            return upstream.adapter.cancelCalls(for: call.units, reason: reason).map { resend in
+                var resend = resend
+                resend.priorAttempts = attempts
+                resend.priorInDoubt = true
+                resend.resent = true
+                return resend
+            }
+        }
+        settled.providerStatus = status.providerStatus
+        results[unit.key] = settled.with(attempts: attempts)
+        return []
+    }
+
     private func log(_ reply: UpstreamReply, of call: UnitCall, upstream: String, logger: Logger) {
         logger.debug(
             "upstream call finished",
@@ -121,15 +199,19 @@ struct Dispatcher: Sendable {
     /// at most `concurrency` in flight.
     private struct Window {
         let work: UpstreamWork
-        let send: UpstreamCall
+        let upstream: Upstream
         var nextChunk = 0
         var followUps: [UnitCall] = []
         var pending: [UnitCall] = []
         var inFlight = 0
 
-        init(work: UpstreamWork, send: @escaping UpstreamCall) {
+        init(work: UpstreamWork, upstream: Upstream) {
             self.work = work
-            self.send = send
+            self.upstream = upstream
+        }
+
+        func send(for call: UnitCall) -> UpstreamCall {
+            call.purpose == .read ? upstream.read : upstream.cancel
         }
 
         /// The next call to start, counted in flight; nil when the window is full or empty.

@@ -21,17 +21,28 @@ enum Pipeline {
         var wallClock: @Sendable () -> Date = { Date() }
     }
 
+    /// What a pipeline's calls are for: cancels, or status reads (safe to repeat).
+    enum Kind: Sendable {
+        case cancel
+        case read
+    }
+
+    /// - Parameter kind: reads retry the adapter's `statusTransientStatuses`, and any lost
+    ///   answer; cancels retry `transientStatuses`, and a lost answer only when `read_in_doubt` is
+    ///   off (otherwise the Dispatcher reads the status instead, CONTRACT §7). Both kinds share
+    ///   the upstream's limits (`resources`).
     static func call(
         for upstream: UpstreamConfig, adapter: any ProviderAdapter, resources: UpstreamRegistry.Resources, transport: any HTTPTransport,
-        settings: Settings
+        settings: Settings, kind: Kind = .cancel
     ) -> UpstreamCall {
         let metrics = settings.metrics
         let name = upstream.name
         let layers: [any UpstreamMiddleware] = [
             RequestIDLayer(),
             RetryLayer(
-                policy: RetryPolicy(upstream.retry, transientStatuses: adapter.transientStatuses), upstream: name, clock: settings.clock,
-                unitRandom: settings.unitRandom, wallClock: settings.wallClock, onRetry: { metrics.upstreamRetry(upstream: name) }),
+                policy: RetryPolicy(upstream.retry, transientStatuses: kind == .read ? adapter.statusTransientStatuses : adapter.transientStatuses),
+                upstream: name, clock: settings.clock, unitRandom: settings.unitRandom, wallClock: settings.wallClock,
+                onRetry: { metrics.upstreamRetry(upstream: name) }, resendInDoubt: kind == .read || !upstream.readInDoubt),
             RateLimitLayer(
                 gate: resources.gate, clock: settings.clock, wallClock: settings.wallClock,
                 onWait: { metrics.rateLimitWait(upstream: name, duration: $0) }),

@@ -37,6 +37,17 @@ struct CallContext: Sendable {
     }
 }
 
+extension CallContext {
+    /// The context for `call`: a cancel sent again after a read goes on counting attempts where
+    /// the first send stopped, so `retry.max_attempts` bounds them all.
+    func sending(_ call: UnitCall) -> CallContext {
+        guard call.resent else { return self }
+        var copy = self
+        copy.attempt = call.priorAttempts + 1
+        return copy
+    }
+}
+
 /// Why an attempt brought no HTTP answer from the upstream: Core's own closed set, so no layer
 /// has to make up a `CurlError` or an HTTP status to say what happened.
 enum AttemptFailure: Error, Sendable {

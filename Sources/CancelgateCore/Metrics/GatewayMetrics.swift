@@ -18,6 +18,8 @@ public struct GatewayMetrics: Sendable {
         public static let storeErrors = "cancelgate_store_errors_total"
         public static let storePendingWrites = "cancelgate_store_pending_writes"
         public static let recordsInterrupted = "cancelgate_records_interrupted_total"
+        public static let statusReads = "cancelgate_status_reads_total"
+        public static let confirmations = "cancelgate_confirmations_total"
     }
 
     public static let help: [String: String] = [
@@ -33,6 +35,8 @@ public struct GatewayMetrics: Sendable {
         Name.storeErrors: "Store operations that failed or timed out, by operation (writes are retried in the background).",
         Name.storePendingWrites: "Record writes waiting to be retried because the store refused or did not answer them.",
         Name.recordsInterrupted: "Running records marked interrupted because the process running them died.",
+        Name.statusReads: "Status reads of runs (POST /v1/status, confirmation, in-doubt items), by upstream and state.",
+        Name.confirmations: "Confirmed cancellations, by upstream and result (cancelled, already_terminal, unconfirmed).",
     ]
 
     /// Upper bounds of the upstream duration histogram, seconds.
@@ -111,6 +115,14 @@ public struct GatewayMetrics: Sendable {
 
     public func recordsInterrupted(_ count: Int) {
         counter(Name.recordsInterrupted, [])?.increment(by: count)
+    }
+
+    public func statusRead(upstream: String, state: String) {
+        counter(Name.statusReads, [("upstream", upstream), ("state", state)])?.increment()
+    }
+
+    public func confirmation(upstream: String, result: String) {
+        counter(Name.confirmations, [("upstream", upstream), ("result", result)])?.increment()
     }
 
     private struct Pair: Hashable {

@@ -20,10 +20,12 @@ public struct CancelRequest: Sendable {
     public var dryRun: Bool
     /// Upstreams this caller may use; nil when callers are not authenticated.
     public var allowedUpstreams: Set<String>?
+    /// Confirmed cancellation (CONTRACT §7): true or false as asked; nil: each upstream's `confirm`.
+    public var confirm: Bool?
 
     public init(
         requestID: String, reason: String, defaultUpstream: String? = nil, entries: [CancelEntry], dryRun: Bool = false,
-        allowedUpstreams: Set<String>? = nil
+        allowedUpstreams: Set<String>? = nil, confirm: Bool? = nil
     ) {
         self.requestID = requestID
         self.reason = reason
@@ -31,5 +33,6 @@ public struct CancelRequest: Sendable {
         self.entries = entries
         self.dryRun = dryRun
         self.allowedUpstreams = allowedUpstreams
+        self.confirm = confirm
     }
 }

@@ -26,6 +26,20 @@ internal import Foundation
 // of its own: it happens inside one (UpstreamAuthLayer).
 // In doubt: how C1 answers a second terminate of a terminating execution is not documented; the
 // table reads whatever the retry gets (200 → `cancel_requested`) and adds no special case.
+//
+// Status read: GET /api/v1/automation_executions/{id} → {"automationExecution": {"state", "completedAt", …}}
+// (conductorone-sdk-go GetAutomationExecution; every field optional). The state set is open.
+//
+// | C1 `automationExecution.state` (exact)                     | state     | ended_at    |
+// |------------------------------------------------------------|-----------|-------------|
+// | AUTOMATION_EXECUTION_STATE_ + PENDING, CREATING, GET_STEP, PROCESS_STEP, COMPLETE_STEP, WAITING, PAUSED_BY_CIRCUIT_BREAKER | running | – |
+// | AUTOMATION_EXECUTION_STATE_TERMINATE                       | cancelled | completedAt (if C1 sets it: unknown) |
+// | AUTOMATION_EXECUTION_STATE_DONE, _ERROR                    | ended     | completedAt |
+// | _UNSPECIFIED, no state, no automationExecution, other word | unknown (unknown_status) |  |
+// | 400                                                        | invalid   |             |
+// | 403                                                        | forbidden |             |
+// | 404 (its body is undocumented; a route miss {"detail":"Not Found"} is endpoint_not_found) | not_found | |
+// | 401 after one token refresh, token failures, 429, 5xx, timeouts | unknown, as CommonAnswers | |
 struct C1Adapter: ProviderAdapter {
     static let name = "C1"
 
@@ -35,6 +49,36 @@ struct C1Adapter: ProviderAdapter {
     }
 
     func chunkSize(_ upstream: UpstreamConfig) -> Int { 1 }
+
+    static let statePrefix = "AUTOMATION_EXECUTION_STATE_"
+    /// The status table above.
+    static let statusWords: [String: RunState] = Dictionary(
+        uniqueKeysWithValues: (["PENDING", "CREATING", "GET_STEP", "PROCESS_STEP", "COMPLETE_STEP", "WAITING", "PAUSED_BY_CIRCUIT_BREAKER"].map {
+            (statePrefix + $0, RunState.running)
+        }) + [(statePrefix + "TERMINATE", .cancelled), (statePrefix + "DONE", .ended), (statePrefix + "ERROR", .ended)])
+
+    struct Answer: Decodable {
+        struct Execution: Decodable {
+            let state: String?
+            let completedAt: String?
+        }
+        let automationExecution: Execution?
+    }
+
+    func statusRequest(for id: String) -> UpstreamRequest {
+        UpstreamRequest(method: "GET", path: "/api/v1/automation_executions/\(Wire.segment(id))", json: nil)
+    }
+
+    func interpretStatus(_ reply: UpstreamReply, id: String, upstream: String) -> RunStatus {
+        let site = CallSite(upstream: upstream, path: statusRequest(for: id).path)
+        let invalid = Resolution.refused(.invalid, .invalidID, "C1 rejected the execution ID as invalid.", status: 400)
+        return CommonAnswers.statusRead(reply, provider: Self.name, site: site, special: [400: invalid]) { body in
+            guard let answer = Wire.decode(Answer.self, from: body) else { return nil }
+            let state = answer.automationExecution?.state
+            return .read(state, StatusWords.state(of: state, in: Self.statusWords), endedAt: answer.automationExecution?.completedAt, provider: Self.name)
+        }
+    }
+
     var transientStatuses: Set<Int> { RetryPolicy.commonTransientStatuses.union([500]) }
 
     func cancelCalls(for chunk: [PlannedUnit], reason: String) -> [UnitCall] {

@@ -108,4 +108,23 @@ enum CommonAnswers {
     static func all(_ chunk: [String], _ resolution: Resolution) -> [String: Resolution] {
         Dictionary(chunk.map { ($0, resolution) }, uniquingKeysWith: { first, _ in first })
     }
+
+    /// A status read's answer: a 200 is the adapter's to read; `special` are the adapter's own
+    /// non-200 readings; anything else reads as the cancel table above reads it (404 `not_found`,
+    /// 403 `forbidden`, the rest `unknown` with the same code and retryability).
+    static func statusRead(
+        _ reply: UpstreamReply, provider: String, site: CallSite, special: [Int: Resolution] = [:], read: (Data) -> RunStatus?
+    ) -> RunStatus {
+        let response: CurlResponse
+        switch reply.result {
+        case .failure(let failure): return RunStatus(failure: self.failure(failure, provider: provider)).with(attempts: reply.attempts)
+        case .success(let answer): response = answer
+        }
+        if response.status == 200 {
+            let status = read(response.body) ?? RunStatus(failure: unreadable(status: 200, provider: provider))
+            return status.with(attempts: reply.attempts)
+        }
+        let resolution = special[response.status] ?? status(response, provider: provider, site: site)
+        return RunStatus(failure: resolution.with(attempts: reply.attempts)).with(attempts: reply.attempts)
+    }
 }

@@ -32,6 +32,21 @@ internal import Foundation
 // completed"/"failed" stays `already_terminal`.
 //
 // Upstream text is never copied into reports: Kubiya's unexpected errors carry SQL.
+//
+// Status read (both modes): GET /api/v1/executions/{id} → ExecutionResponse (BEHAVIOR.md, "Status reads").
+//
+// | Kubiya `status` (exact, lower case)                        | state     | ended_at       |
+// |------------------------------------------------------------|-----------|----------------|
+// | pending, queued, running, waiting_for_input, paused        | running   | –              |
+// | cancelled                                                  | cancelled | completed_at   |
+// | completed, failed, interrupted                             | ended     | completed_at   |
+// | any other word, or none                                    | unknown (unknown_status), word kept in provider_status |
+// | ID not UUID-shaped (checked locally, never read)           | invalid   |                |
+// | 404 {"detail":"Execution not found"} (another org's too)   | not_found |                |
+// | 404 {"detail":"Not Found"} (route miss: wrong base_url)    | unknown (endpoint_not_found) |  |
+// | 500 "Failed to get execution: …"                           | unknown (upstream_error, retryable) | |
+// | 401, 403, 429, 5xx, timeouts, unreadable 200               | as CommonAnswers: 403 forbidden, the rest unknown |
+// Reads are retried on 429, 500, 502, 503, 504 and lost answers: a read changes nothing.
 
 /// Kubiya shares ID rules and error-string reading between its two modes.
 enum Kubiya {
@@ -48,6 +63,29 @@ enum Kubiya {
     static func canonicalKey(_ id: String) -> String { id.lowercased() }
 
     static let terminalStatuses: Set<String> = ["completed", "failed", "cancelled"]
+
+    /// The status table above.
+    static let statusWords: [String: RunState] = [
+        "pending": .running, "queued": .running, "running": .running, "waiting_for_input": .running, "paused": .running,
+        "cancelled": .cancelled, "completed": .ended, "failed": .ended, "interrupted": .ended,
+    ]
+
+    static func statusRequest(for id: String) -> UpstreamRequest {
+        UpstreamRequest(method: "GET", path: "/api/v1/executions/\(Wire.segment(id))", json: nil)
+    }
+
+    struct Execution: Decodable {
+        let status: String?
+        let completed_at: String?
+    }
+
+    static func interpretStatus(_ reply: UpstreamReply, path: String, upstream: String) -> RunStatus {
+        CommonAnswers.statusRead(reply, provider: name, site: CallSite(upstream: upstream, path: path)) { body in
+            guard let execution = Wire.decode(Execution.self, from: body) else { return nil }
+            return .read(
+                execution.status, StatusWords.state(of: execution.status, in: statusWords), endedAt: execution.completed_at, provider: name)
+        }
+    }
 
     /// Reads Kubiya's error string (batch item `error` or single `detail`). `inDoubt`: an earlier
     /// attempt of the same call may have terminated the execution.
@@ -72,6 +110,11 @@ enum Kubiya {
 }
 
 struct KubiyaBatchAdapter: ProviderAdapter {
+    func statusRequest(for id: String) -> UpstreamRequest { Kubiya.statusRequest(for: id) }
+    func interpretStatus(_ reply: UpstreamReply, id: String, upstream: String) -> RunStatus {
+        Kubiya.interpretStatus(reply, path: Kubiya.statusRequest(for: id).path, upstream: upstream)
+    }
+
     struct Body: Encodable {
         let execution_ids: [String]
         let reason: String
@@ -130,6 +173,11 @@ struct KubiyaBatchAdapter: ProviderAdapter {
 }
 
 struct KubiyaSingleAdapter: ProviderAdapter {
+    func statusRequest(for id: String) -> UpstreamRequest { Kubiya.statusRequest(for: id) }
+    func interpretStatus(_ reply: UpstreamReply, id: String, upstream: String) -> RunStatus {
+        Kubiya.interpretStatus(reply, path: Kubiya.statusRequest(for: id).path, upstream: upstream)
+    }
+
     struct Body: Encodable { let reason: String }
 
     struct Answer: Decodable {

@@ -19,12 +19,18 @@ protocol ProviderAdapter: Sendable {
     /// HTTP statuses `RetryLayer` retries for this provider. A status that answers for a whole
     /// batch is only listed when nothing of the batch was done (a 200 is never retried).
     var transientStatuses: Set<Int> { get }
+    /// The status read of one run (BEHAVIOR.md "Status reads"): same base URL and credentials.
+    func statusRequest(for id: String) -> UpstreamRequest
+    /// What a status read's reply says about the run `id` (the adapter's status table).
+    func interpretStatus(_ reply: UpstreamReply, id: String, upstream: String) -> RunStatus
 }
 
 extension ProviderAdapter {
     func canonicalKey(_ id: String) -> String { id }
     /// 429, 502, 503, 504: not 500, which for most providers means the item itself failed.
     var transientStatuses: Set<Int> { RetryPolicy.commonTransientStatuses }
+    /// A read changes nothing, so a 500 is worth another try too.
+    var statusTransientStatuses: Set<Int> { RetryPolicy.commonTransientStatuses.union([500]) }
 }
 
 /// One unique (upstream, run) of a plan: the ID as it is sent, and the key its answer is kept under.
@@ -45,6 +51,8 @@ struct UnitCall: Sendable {
         case cancel
         /// Learns why an earlier answer left its units without a result (Skyvern's single cancel).
         case explain
+        /// Reads the status of a unit whose cancel attempt was in doubt, before any second cancel.
+        case read
     }
 
     var units: [PlannedUnit]
@@ -53,13 +61,22 @@ struct UnitCall: Sendable {
     /// Sends made for these units by the calls before this one, and whether one was in doubt.
     var priorAttempts: Int
     var priorInDoubt: Bool
+    /// A read: what its unit gets when the read cannot tell (the in-doubt cancel's own result).
+    var fallback: Resolution?
+    /// A cancel sent again after a read: the attempts before it count against `retry.max_attempts`.
+    var resent: Bool
 
-    init(units: [PlannedUnit], request: UpstreamRequest, purpose: Purpose = .cancel, priorAttempts: Int = 0, priorInDoubt: Bool = false) {
+    init(
+        units: [PlannedUnit], request: UpstreamRequest, purpose: Purpose = .cancel, priorAttempts: Int = 0, priorInDoubt: Bool = false,
+        fallback: Resolution? = nil, resent: Bool = false
+    ) {
         self.units = units
         self.request = request
         self.purpose = purpose
         self.priorAttempts = priorAttempts
         self.priorInDoubt = priorInDoubt
+        self.fallback = fallback
+        self.resent = resent
     }
 
     var ids: [String] { units.map(\.id) }

@@ -34,6 +34,22 @@ internal import Foundation
 //
 // Completed workflow runs are answered as cancelled although they stay completed: Skyvern gives
 // the gateway no way to tell, so they are reported `cancelled` (BEHAVIOR.md accepts this).
+//
+// Status read: GET /v1/runs/{run_id} (BEHAVIOR.md, "Status reads"). For a wr_ ID that is a v2
+// task the body is the task (`run_id` tsk_v2_…): the answer is matched to the ID asked, never to
+// `run_id`. With this read a completed workflow run that the cancel answered as cancelled is
+// found out: confirmation reports it `already_terminal`.
+//
+// | Skyvern `status` (exact)                                   | state     | ended_at     |
+// |------------------------------------------------------------|-----------|--------------|
+// | created, queued, running, paused                           | running   | –            |
+// | canceled                                                   | cancelled | finished_at (no time zone: UTC) |
+// | completed, failed, terminated, timed_out                   | ended     | finished_at  |
+// | any other word, or none                                    | unknown (unknown_status) |   |
+// | 404 "Task run not found …" (another org's run too)         | not_found |              |
+// | 404 {"detail":"Not Found"} (route miss)                    | unknown (endpoint_not_found) | |
+// | 403 (missing or wrong key)                                 | unknown (upstream_auth_failed) | |
+// | 429, 5xx, timeouts, unreadable 200                         | unknown, as CommonAnswers |  |
 struct SkyvernAdapter: ProviderAdapter {
     static let name = "Skyvern"
 
@@ -45,6 +61,29 @@ struct SkyvernAdapter: ProviderAdapter {
     }
 
     static let bulkPath = "/v1/runs/cancel"
+
+    /// The status table above.
+    static let statusWords: [String: RunState] = [
+        "created": .running, "queued": .running, "running": .running, "paused": .running, "canceled": .cancelled,
+        "completed": .ended, "failed": .ended, "terminated": .ended, "timed_out": .ended,
+    ]
+
+    struct Run: Decodable {
+        let status: String?
+        let finished_at: String?
+    }
+
+    func statusRequest(for id: String) -> UpstreamRequest {
+        UpstreamRequest(method: "GET", path: "/v1/runs/\(Wire.segment(id))", json: nil)
+    }
+
+    func interpretStatus(_ reply: UpstreamReply, id: String, upstream: String) -> RunStatus {
+        let site = CallSite(upstream: upstream, path: statusRequest(for: id).path)
+        return CommonAnswers.statusRead(reply, provider: Self.name, site: site, special: [403: Self.refusedKey]) { body in
+            guard let run = Wire.decode(Run.self, from: body) else { return nil }
+            return .read(run.status, StatusWords.state(of: run.status, in: Self.statusWords), endedAt: run.finished_at, provider: Self.name)
+        }
+    }
 
     func rejection(of id: String) -> String? {
         if id.isEmpty { return "Skyvern run IDs cannot be empty." }
@@ -74,7 +113,7 @@ struct SkyvernAdapter: ProviderAdapter {
                     units: [$0], request: Self.singleRequest($0.id), purpose: .explain, priorAttempts: reply.attempts, priorInDoubt: reply.inDoubt)
             }
             return Interpretation(resolutions, followUps: followUps)
-        case .explain:
+        case .explain, .read:  // reads are the Dispatcher's (interpretStatus): never asked here
             return Interpretation(CommonAnswers.all(call.ids, Self.interpretSingle(reply.result, inDoubt: reply.inDoubt, site: site)))
         }
     }

@@ -21,7 +21,7 @@ enum ReportBuilder {
             return ItemResult(
                 index: entry.index, id: entry.id, upstream: entry.upstream, provider: entry.provider?.rawValue, outcome: resolution.outcome,
                 retryable: resolution.retryable, cancelledAt: resolution.cancelledAt, httpStatus: resolution.httpStatus,
-                attempts: resolution.attempts, error: resolution.error)
+                attempts: resolution.attempts, error: resolution.error, confirmed: resolution.confirmed, providerStatus: resolution.providerStatus)
         }
         return CancelReport(requestID: requestID, dryRun: dryRun, summary: summarize(results), results: results, plan: dryRun ? (plannedCalls ?? []) : nil)
     }

@@ -8,6 +8,10 @@ struct Resolution: Sendable, Equatable {
     var error: ItemError?
     /// Upstream calls that tried to cancel this item.
     var attempts: Int
+    /// The provider's status word, when a status read decided or confirmed this resolution.
+    var providerStatus: String?
+    /// Set by confirmation only (CONTRACT §7).
+    var confirmed: Bool?
 
     init(outcome: Outcome, retryable: Bool = false, httpStatus: Int? = nil, cancelledAt: String? = nil, error: ItemError? = nil, attempts: Int = 1) {
         self.outcome = outcome

@@ -15,6 +15,9 @@ struct RetryLayer: UpstreamMiddleware {
     let wallClock: @Sendable () -> Date
     /// Told before each wait for another attempt (metrics).
     let onRetry: @Sendable () -> Void
+    /// Whether an attempt in doubt (it may have acted upstream) is followed by another. When not,
+    /// the reply goes back at once and the Dispatcher reads the status first (CONTRACT §7).
+    var resendInDoubt: Bool = true
 
     func wrap(_ next: @escaping UpstreamCall) -> UpstreamCall {
         { request, context in
@@ -32,6 +35,7 @@ struct RetryLayer: UpstreamMiddleware {
                     continue
                 }
                 reply = UpstreamReply(result: answer.result, attempts: reply.attempts + answer.attempts, inDoubt: reply.inDoubt || answer.inDoubt)
+                if answer.inDoubt, !resendInDoubt { return reply }
                 guard let wait = nextWait(after: reply, context), await pause(wait, before: context.attempt + 1, after: reply, context) else {
                     return reply
                 }
