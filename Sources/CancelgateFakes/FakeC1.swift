@@ -1,12 +1,21 @@
 import Hummingbird
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
 // ConductorOne (C1) automation terminate, gRPC-gateway style. States: PENDING, CREATING, GET_STEP,
 // PROCESS_STEP, COMPLETE_STEP, WAITING, DONE, ERROR, TERMINATE, plus the seed-only FORBIDDEN.
 //   auth       Bearer must be an unexpired issued token or the static token, else 401 {"code":16,…}
 //   ID         not an int64 → 400 {"code":3,"message":"invalid argument"}
 //   unknown    → 404 {"code":5,"message":"not found"}
 //   FORBIDDEN  → 403 {"code":7,"message":"permission denied"}
-//   otherwise  → 200 {} and the state becomes TERMINATE (terminate is asynchronous)
+//   otherwise  → 200 {} and the state becomes TERMINATE (terminate is asynchronous: with a stop delay
+//                the run keeps its state until the delay has passed, see FakeState+Stops.swift)
+//   status     GET …/automation_executions/{id} → 200 {"automationExecution": {"id", "state":
+//              "AUTOMATION_EXECUTION_STATE_<state>", "createdAt", "updatedAt", "completedAt"?}}; errors as above
 extension FakeUpstreams {
     func addC1Routes(to router: Router<FakeRequestContext>) {
         router.post("/c1/auth/v1/token") { request, context in
@@ -14,6 +23,27 @@ extension FakeUpstreams {
         }
         router.post("/c1/api/v1/automation_executions/:id/actions/terminate") { request, context in
             try await c1Terminate(request, context)
+        }
+        router.get("/c1/api/v1/automation_executions/:id") { request, context in
+            try await c1Status(request, context)
+        }
+    }
+
+    private func c1Status(_ request: Request, _ context: FakeRequestContext) async throws -> Response {
+        let id = percentDecoded(context.parameters.get("id") ?? "")
+        let authorized = await c1Authorized(request)
+        return try await serve(.c1, request, context, ids: [id], authorized: authorized) {
+            guard authorized else { return C1Error.response(status: 401, code: 16, message: "unauthenticated") }
+            guard Int64(id) != nil else { return C1Error.response(status: 400, code: 3, message: "invalid argument") }
+            guard let (status, ended) = await state.c1Read(id) else { return C1Error.response(status: 404, code: 5, message: "not found") }
+            guard status != "FORBIDDEN" else { return C1Error.response(status: 403, code: 7, message: "permission denied") }
+            let created = Date().addingTimeInterval(-3600).formatted(.iso8601)
+            var fields: [(String, JSONValue)] = [
+                ("id", .string(id)), ("state", .string("AUTOMATION_EXECUTION_STATE_" + status)), ("createdAt", .string(created)),
+                ("updatedAt", .string((ended ?? Date()).formatted(.iso8601))),
+            ]
+            if let ended { fields.append(("completedAt", .string(ended.formatted(.iso8601)))) }
+            return FakeResponse.json(200, .object([("automationExecution", .object(fields))]))
         }
     }
 
@@ -77,9 +107,16 @@ extension FakeState {
         case "FORBIDDEN": return .forbidden
         case "TERMINATE": return .accepted
         default:
-            setStatus(.c1, id, "TERMINATE", countsAsCancellation: true)
+            if !isStopping(.c1, id) { stop(.c1, id, final: "TERMINATE") }
             return .accepted
         }
+    }
+
+    /// The state word (without C1's prefix) and, for an ended run, when it ended; nil when unknown.
+    func c1Read(_ id: String) -> (state: String, ended: Date?)? {
+        guard let status = lookup(.c1, id, autoCreateAs: "PROCESS_STEP") else { return nil }
+        let ended = ["DONE", "ERROR", "TERMINATE"].contains(status) ? endedAt(.c1, id) ?? Date().addingTimeInterval(-600) : nil
+        return (status, ended)
     }
 
     func issueC1Token(_ token: String, lifetime: Int) {

@@ -15,6 +15,9 @@ import Foundation
 //   non-UUID         → psycopg2 InvalidTextRepresentation, and every later item of that batch fails with
 //                      InFailedSqlTransaction (500 generic detail in single mode)
 //   ID holding "/"   → single route not matched: 404 {"detail":"Not Found"}
+//   status           GET /api/v1/executions/{id} → 200 ExecutionResponse (id, status, completed_at…, "+00:00"
+//                    timestamps); non-UUID → 500 "Failed to get execution: badly formed hexadecimal UUID string";
+//                    unknown → 404 "Execution not found"
 extension FakeUpstreams {
     func addKubiyaRoutes(to router: Router<FakeRequestContext>) {
         router.post("/kubiya/api/v1/executions/batch/terminate") { request, context in
@@ -22,6 +25,34 @@ extension FakeUpstreams {
         }
         router.post("/kubiya/api/v1/executions/:id/terminate") { request, context in
             try await kubiyaSingle(request, context)
+        }
+        router.get("/kubiya/api/v1/executions/:id") { request, context in
+            try await kubiyaStatus(request, context)
+        }
+    }
+
+    private func kubiyaStatus(_ request: Request, _ context: FakeRequestContext) async throws -> Response {
+        let id = percentDecoded(context.parameters.get("id") ?? "")
+        let refusal = kubiyaRefusal(request)
+        return try await serve(.kubiya, request, context, ids: [id], authorized: refusal == nil) {
+            if id.contains("/") { return FakeResponse.starletteNotFound() }
+            if let refusal { return refusal }
+            guard let uuid = KubiyaUUID.canonical(id) else {
+                return FakeResponse.detail(500, "Failed to get execution: badly formed hexadecimal UUID string")
+            }
+            guard let status = await state.lookup(.kubiya, uuid, autoCreateAs: "running") else {
+                return FakeResponse.detail(404, "Execution not found")
+            }
+            let created = Date().addingTimeInterval(-3600)
+            let ended: Date? = ["completed", "failed", "cancelled", "interrupted"].contains(status)
+                ? await state.endedAt(.kubiya, uuid) ?? created.addingTimeInterval(600) : nil
+            return FakeResponse.json(200, .object([
+                ("id", .string(uuid)), ("organization_id", .string("org_fake")), ("execution_type", .string("AGENT")),
+                ("status", .string(status)), ("error_message", .null),
+                ("created_at", .string(KubiyaUUID.timestamp(created))), ("started_at", .string(KubiyaUUID.timestamp(created))),
+                ("completed_at", ended.map { .string(KubiyaUUID.timestamp($0)) } ?? .null),
+                ("updated_at", .string(KubiyaUUID.timestamp(ended ?? Date()))),
+            ]))
         }
     }
 

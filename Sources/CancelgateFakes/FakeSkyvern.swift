@@ -1,5 +1,11 @@
 import Hummingbird
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
 // Skyvern (open source run_service.py), as BEHAVIOR.md records it. Statuses: created, queued, running,
 // completed, failed, terminated, canceled, timed_out, plus the seed-only webhook_failure (the run is
 // cancelled, but the webhook call after it fails).
@@ -11,6 +17,9 @@ import Hummingbird
 //   timed_out (v1)      failed (single 500 {"error":"Unexpected error: …"})
 //   webhook_failure     cancelled, yet failed in bulk (single 500)
 //   unknown             failed (single 404 "Run not found <id>"); ID holding "/" → single 404 "Not Found"
+//   status              GET /v1/runs/{id} → 200 {run_id, run_type, status, failure_reason, created_at, modified_at,
+//                       queued_at, started_at, finished_at (final only, no time zone)}; webhook_failure reads canceled;
+//                       unknown → 404 "Task run not found <id>"
 extension FakeUpstreams {
     func addSkyvernRoutes(to router: Router<FakeRequestContext>) {
         router.post("/skyvern/v1/runs/cancel") { request, context in
@@ -19,6 +28,37 @@ extension FakeUpstreams {
         router.post("/skyvern/v1/runs/:id/cancel") { request, context in
             try await skyvernSingle(request, context)
         }
+        router.get("/skyvern/v1/runs/:id") { request, context in
+            try await skyvernStatus(request, context)
+        }
+    }
+
+    private func skyvernStatus(_ request: Request, _ context: FakeRequestContext) async throws -> Response {
+        let id = percentDecoded(context.parameters.get("id") ?? "")
+        let refusal = skyvernRefusal(request)
+        return try await serve(.skyvern, request, context, ids: [id], authorized: refusal == nil) {
+            if id.contains("/") { return FakeResponse.starletteNotFound() }
+            if let refusal { return refusal }
+            guard let stored = await state.lookup(.skyvern, id, autoCreateAs: FakeState.skyvernWellFormed(id) ? "running" : nil) else {
+                return FakeResponse.detail(404, "Task run not found \(id)")
+            }
+            let status = stored == "webhook_failure" ? "canceled" : stored
+            let created = Date().addingTimeInterval(-3600)
+            let final = ["completed", "failed", "terminated", "canceled", "timed_out"].contains(status)
+            let finished: JSONValue = final ? .string(Self.skyvernTime(await state.endedAt(.skyvern, id) ?? created.addingTimeInterval(600))) : .null
+            let runType = id.hasPrefix("wr_") ? "workflow_run" : id.hasPrefix("tsk_v2_") ? "task_v2" : "task_v1"
+            return FakeResponse.json(200, .object([
+                ("run_id", .string(id)), ("run_type", .string(runType)), ("status", .string(status)), ("failure_reason", .null),
+                ("created_at", .string(Self.skyvernTime(created))), ("modified_at", .string(Self.skyvernTime(Date()))),
+                ("queued_at", .string(Self.skyvernTime(created))), ("started_at", .string(Self.skyvernTime(created))),
+                ("finished_at", finished),
+            ]))
+        }
+    }
+
+    /// Skyvern writes its timestamps without a time zone (they are UTC).
+    static func skyvernTime(_ date: Date) -> String {
+        String(date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeSeparator(.colon)).prefix(23))
     }
 
     private func skyvernBulk(_ request: Request, _ context: FakeRequestContext) async throws -> Response {

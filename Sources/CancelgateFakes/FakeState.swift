@@ -1,3 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
 /// Everything the fake providers know: seeded runs, received calls, injected faults and latency.
 /// Provider files add their state transitions as extensions, so a batch is processed atomically;
 /// `FakeState+Faults.swift` holds the fault rules.
@@ -25,6 +31,11 @@ public actor FakeState {
     var peakInFlight: [FakeProvider: Int] = [:]
     var nextCallTicket: UInt64 = 0
     var heldWaiters: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
+    /// Asynchronous stops (`FakeState+Stops.swift`): accepted cancels not yet final, the delays, end times.
+    var pendingStops: [FakeProvider: [String: PendingStop]] = [:]
+    var stopDelays: [FakeProvider: Duration] = [:]
+    var runStopDelays: [FakeProvider: [String: Duration]] = [:]
+    var endTimes: [FakeProvider: [String: Date]] = [:]
 
     /// - Parameters:
     ///   - autoCreate: an unknown well-formed ID is treated as a running run (benchmarks, chaos test).
@@ -49,7 +60,8 @@ public actor FakeState {
     }
 
     public func status(_ provider: FakeProvider, id: String) -> String? {
-        runs[provider]?[Self.key(provider, id)]
+        settle(provider, Self.key(provider, id))
+        return runs[provider]?[Self.key(provider, id)]
     }
 
     public func calls(_ provider: FakeProvider) -> [FakeCall] {
@@ -104,6 +116,9 @@ public actor FakeState {
         random = SeededGenerator(seed: faultSeed)
         c1TokenCount = 0
         peakInFlight = [:]
+        pendingStops = [:]
+        runStopDelays = [:]
+        endTimes = [:]
         releaseHangs()
     }
 
@@ -146,6 +161,7 @@ public actor FakeState {
     /// The status of a known run, or (with `autoCreate`) of a new running one if `runningStatus` is given.
     func lookup(_ provider: FakeProvider, _ id: String, autoCreateAs runningStatus: String?) -> String? {
         let key = Self.key(provider, id)
+        settle(provider, key)
         if let status = runs[provider]?[key] { return status }
         guard autoCreate, let runningStatus else { return nil }
         runs[provider, default: [:]][key] = runningStatus
@@ -157,6 +173,7 @@ public actor FakeState {
         runs[provider, default: [:]][key] = status
         if countsAsCancellation {
             cancelCounts[provider, default: [:]][key, default: 0] += 1
+            endTimes[provider, default: [:]][key] = Date()
         }
     }
 

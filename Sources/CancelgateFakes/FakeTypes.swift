@@ -5,7 +5,7 @@ public enum FakeProvider: String, Sendable, CaseIterable, Codable {
     case kubiya, skyvern, meibel, c1
 }
 
-/// A failure injected into a provider's cancel routes (never C1's token route). Installed as a `FaultRule`
+/// A failure injected into a provider's cancel and status routes (never C1's token route). Installed as a `FaultRule`
 /// (which calls, how often, how many times) through `FakeState.setFault` / `addFaultRule` or `/_admin/faults`.
 public enum FakeFault: Sendable, Equatable {
     /// Answer this status with the provider's own error body shape; no state changes.
@@ -78,8 +78,14 @@ public struct FakeCall: Sendable {
     /// The `X-Request-ID` header, if any.
     public var requestID: String?
     public var authorized: Bool
+    /// "POST" for cancels, "GET" for status reads.
+    public var method: String
 
-    public init(provider: FakeProvider, path: String, ids: [String], requestID: String?, authorized: Bool) {
+    /// A status read (GET), not a cancel.
+    public var isStatusRead: Bool { method == "GET" }
+
+    public init(provider: FakeProvider, path: String, ids: [String], requestID: String?, authorized: Bool, method: String = "POST") {
+        self.method = method
         self.provider = provider
         self.path = path
         self.ids = ids

@@ -57,7 +57,7 @@ public struct FakeUpstreams: Sendable {
     }
 
     /// The steps every route shares: record the call, wait the provider's latency, then apply an injected
-    /// fault (cancel routes only) or let `answer` produce the provider's real answer.
+    /// fault (cancel and status routes) or let `answer` produce the provider's real answer.
     func serve(
         _ provider: FakeProvider,
         _ request: Request,
@@ -67,7 +67,8 @@ public struct FakeUpstreams: Sendable {
         faultable: Bool = true,
         answer: () async throws -> Response
     ) async throws -> Response {
-        let call = FakeCall(provider: provider, path: request.uri.path, ids: ids, requestID: request.requestID, authorized: authorized)
+        let call = FakeCall(provider: provider, path: request.uri.path, ids: ids, requestID: request.requestID, authorized: authorized,
+            method: request.method.rawValue)
         await state.record(call)
         let ticket = await state.callStarted(provider)
         do {

@@ -43,7 +43,7 @@ extension FakeFault: CustomStringConvertible {
 /// call before provider-wide ones; the first that matches, has calls left and wins its draw is applied.
 public struct FaultRule: Sendable, Equatable, CustomStringConvertible {
     public var fault: FakeFault
-    /// nil: every cancel call of the provider; otherwise calls naming any of these IDs (exactly as named in the call).
+    /// nil: every cancel and status call of the provider; otherwise calls naming any of these IDs (exactly as named in the call).
     public var ids: Set<String>?
     /// The chance, from 0 to 1, that a matching call gets the fault, drawn per call from `FakeState`'s seeded generator.
     public var probability: Double

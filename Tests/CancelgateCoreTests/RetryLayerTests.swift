@@ -7,7 +7,8 @@ import Testing
 @testable import CancelgateCore
 
 /// Retries and in-doubt reconciliation through `CancelService` (planner, dispatcher, retry and auth
-/// layers, adapters) against a transport that plays a script, one step per HTTP attempt.
+/// layers, adapters) against a transport that plays a script, one step per HTTP attempt. These are
+/// the plain-retry rules (`read_in_doubt: false`); `InDoubtReadTests` has the status-read ones.
 @Suite struct RetryLayerTests {
     enum Step: Sendable {
         case answer(Int, String, headers: [HTTPHeader] = [])
@@ -15,16 +16,22 @@ import Testing
     }
 
     final class ScriptedTransport: HTTPTransport {
-        struct Log { var steps: [Step]; var urls: [String] = [] }
+        struct Log { var steps: [Step]; var urls: [String] = []; var calls: [String] = []; var bodies: [String] = [] }
         let log: LockedCounts<Log>
 
         init(_ steps: [Step]) { log = LockedCounts(Log(steps: steps)) }
 
         var urls: [String] { log.withLock { $0.urls } }
+        /// "METHOD path" per attempt, in order.
+        var calls: [String] { log.withLock { $0.calls } }
+        /// Request bodies in order ("" when none).
+        var bodies: [String] { log.withLock { $0.bodies } }
 
         func execute(_ request: CurlRequest) async throws(CurlError) -> CurlResponse {
             let step = log.withLock { log in
                 log.urls.append(request.url)
+                log.calls.append("\(request.method) \(request.url.replacingOccurrences(of: "http://upstream.test", with: ""))")
+                log.bodies.append(request.body.map { String(decoding: $0, as: UTF8.self) } ?? "")
                 return log.steps.isEmpty ? Step.answer(599, "script ran out") : log.steps.removeFirst()
             }
             switch step {
@@ -43,9 +50,10 @@ import Testing
 
     static func cancel(
         _ id: String, provider: ProviderKind, mode: CallMode = .batch, retry: RetryConfig = fast, requestTimeoutMs: Int = 5_000,
-        _ transport: ScriptedTransport
+        readInDoubt: Bool = false, _ transport: ScriptedTransport
     ) async -> ItemResult {
-        let upstream = UpstreamConfig(name: provider.rawValue, provider: provider, baseURL: "http://upstream.test", mode: mode, retry: retry)
+        let upstream = UpstreamConfig(
+            name: provider.rawValue, provider: provider, baseURL: "http://upstream.test", mode: mode, retry: retry, readInDoubt: readInDoubt)
         let config = RoutesConfig(server: ServerConfig(requestTimeoutMs: requestTimeoutMs), upstreams: [upstream])
         let service = CancelService(config: config, dispatcher: Dispatcher(config: config, transport: transport, unitRandom: { 1 }))
         let request = CancelRequest(requestID: "r", reason: "test", entries: [CancelEntry(id: id, upstream: provider.rawValue)])
