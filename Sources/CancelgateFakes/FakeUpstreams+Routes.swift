@@ -9,20 +9,25 @@ extension FakeUpstreams {
     /// fakes' own credentials written in (C1 through the Ed25519 client-credentials flow). Used by
     /// `cancelgate demo`, `cancelgate fakes --write-routes`, the tests and the benchmarks, so all
     /// of them go through the real configuration loader.
+    /// - Parameters:
+    ///   - upstreamKeys: more keys for every upstream, as JSON members (`"confirm": true`).
+    ///   - serverKeys: more keys for `server`, as JSON members (`"confirm_interval_ms": 50`).
     public func routesJSON(
         port: Int, gatewayPort: Int = 0, requestTimeoutMs: Int = 30_000, upstreamTimeoutMs: Int = 10_000, maxItems: Int = 1000,
-        kubiyaMode: String = "batch", concurrency: Int? = nil, clients: [(name: String, token: String, upstreams: [String])] = []
+        kubiyaMode: String = "batch", concurrency: Int? = nil, clients: [(name: String, token: String, upstreams: [String])] = [],
+        upstreamKeys: String = "", serverKeys: String = ""
     ) -> String {
         let base = "http://127.0.0.1:\(port)"
-        let extra = concurrency.map { #", "concurrency": \#($0)"# } ?? ""
+        let extra = (concurrency.map { #", "concurrency": \#($0)"# } ?? "") + (upstreamKeys.isEmpty ? "" : ", " + upstreamKeys)
         let common = #""timeout_ms": \#(upstreamTimeoutMs)\#(extra)"#
+        let serverExtra = serverKeys.isEmpty ? "" : ", " + serverKeys
         let clientList = clients.map { client in
             let upstreams = client.upstreams.map { "\"\($0)\"" }.joined(separator: ", ")
             return #"    { "name": "\#(client.name)", "token": "\#(client.token)", "upstreams": [\#(upstreams)] }"#
         }.joined(separator: ",\n")
         return #"""
             {
-              "server": { "host": "127.0.0.1", "port": \#(gatewayPort), "max_items": \#(maxItems), "request_timeout_ms": \#(requestTimeoutMs) },
+              "server": { "host": "127.0.0.1", "port": \#(gatewayPort), "max_items": \#(maxItems), "request_timeout_ms": \#(requestTimeoutMs)\#(serverExtra) },
               "upstreams": {
                 "kubiya":  { "provider": "kubiya", "base_url": "\#(base)\#(Self.basePath(.kubiya))", "mode": "\#(kubiyaMode)",
                              "auth": { "type": "bearer", "token": "\#(credentials.kubiyaToken)" }, \#(common) },

@@ -37,6 +37,9 @@ struct GatewayHarness {
         var fromFile = false
         /// Rewrites the generated routes.json before it is loaded (e.g. a wrong base_url).
         var editRoutes: @Sendable (String) -> String = { $0 }
+        /// More keys for every upstream / for `server`, as JSON members (`"read_in_doubt": false`).
+        var upstreamKeys = ""
+        var serverKeys = ""
     }
 
     let fakes: FakeUpstreams
@@ -71,7 +74,8 @@ struct GatewayHarness {
             var json = settings.editRoutes(
                 fakes.routesJSON(
                     port: port, requestTimeoutMs: settings.requestTimeoutMs, upstreamTimeoutMs: settings.upstreamTimeoutMs,
-                    maxItems: settings.maxItems, kubiyaMode: settings.kubiyaMode, concurrency: settings.concurrency, clients: settings.clients))
+                    maxItems: settings.maxItems, kubiyaMode: settings.kubiyaMode, concurrency: settings.concurrency, clients: settings.clients,
+                    upstreamKeys: settings.upstreamKeys, serverKeys: settings.serverKeys))
             if let store = settings.store { json = withStore(json, store) }
             let config = try ConfigLoader.load(data: Data(json.utf8), environment: [:])
             let client = try CurlClient()
@@ -109,10 +113,24 @@ struct GatewayHarness {
         try await cancel(Self.body(ids: ids, upstream: upstream), headers: headers)
     }
 
-    func post(_ body: String, query: String = "", headers: HTTPFields = [:], contentType: String? = "application/json") async throws -> TestResponse {
+    func post(
+        _ body: String, path: String = "/v1/cancel", query: String = "", headers: HTTPFields = [:], contentType: String? = "application/json"
+    ) async throws -> TestResponse {
         var headers = headers
         if let contentType { headers[.contentType] = contentType }
-        return try await gateway.execute(uri: "/v1/cancel" + query, method: .post, headers: headers, body: ByteBuffer(string: body))
+        return try await gateway.execute(uri: path + query, method: .post, headers: headers, body: ByteBuffer(string: body))
+    }
+
+    /// POSTs `body` to /v1/status and decodes the report, expecting 200.
+    func status(_ body: String, headers: HTTPFields = [:]) async throws -> StatusReport {
+        let response = try await post(body, path: "/v1/status", headers: headers)
+        #expect(response.status == .ok, "\(String(buffer: response.body))")
+        return try JSONDecoder().decode(StatusReport.self, from: Data(response.body.readableBytesView))
+    }
+
+    /// Cancels (not status reads) the fakes received for `provider`.
+    func cancelCalls(_ provider: FakeProvider) async -> [FakeCall] {
+        await fakes.state.calls(provider).filter { !$0.isStatusRead }
     }
 
     static func body(ids: [String], upstream: String? = nil) -> String {

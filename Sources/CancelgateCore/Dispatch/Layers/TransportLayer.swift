@@ -33,7 +33,7 @@ enum TransportLayer {
         var headers = [HTTPHeader("Accept", "application/json")]
         if let contentType = request.contentType { headers.append(HTTPHeader("Content-Type", contentType)) }
         headers += request.headers
-        return CurlRequest(method: request.method, url: base + request.path, headers: headers, body: request.body ?? Data(), timeout: timeout)
+        return CurlRequest(method: request.method, url: base + request.path, headers: headers, body: request.body, timeout: timeout)
     }
 }
 
