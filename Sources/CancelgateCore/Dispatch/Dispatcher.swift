@@ -97,7 +97,7 @@ struct Dispatcher: Sendable {
             for call in window.followUps {
                 for unit in call.units where results[unit.key] == nil {
                     // A read never made: the in-doubt cancel's own result stands.
-                    results[unit.key] = call.fallback ?? Resolution.failure(
+                    results[unit.key] = call.fallback?.attempted(call.priorAttempts, inDoubt: true) ?? Resolution.failure(
                         .deadlineExceeded, "The request's deadline passed before \(name) was asked about this run again; it may or may not be cancelled.",
                         retryable: true
                     ).attempted(call.priorAttempts, inDoubt: call.priorInDoubt)
@@ -116,8 +116,9 @@ struct Dispatcher: Sendable {
     }
 
     /// A cancel's (or an explanation's) answer: its units' resolutions, and the calls still to
-    /// make. A unit whose own attempt was in doubt and that did not end well is read before any
-    /// second cancel (CONTRACT §7), unless the upstream has `read_in_doubt` off.
+    /// make. A unit that did not end well after an attempt in doubt (this call's or an earlier
+    /// one's) is read before any further cancel (CONTRACT §7), unless the upstream has
+    /// `read_in_doubt` off or this call sent nothing.
     private func settleCancel(
         _ answer: UpstreamReply, of call: UnitCall, upstream: Upstream, logger: Logger, into results: inout [UnitKey: Resolution]
     ) -> [UnitCall] {
@@ -129,11 +130,11 @@ struct Dispatcher: Sendable {
         for unit in call.units {
             guard let resolution = reading.resolutions[unit.id] else { continue }
             let settled = resolution.attempted(reply.attempts, inDoubt: reply.inDoubt)
-            if upstream.config.readInDoubt, answer.inDoubt, Self.mayHaveActed(settled) {
+            if upstream.config.readInDoubt, reply.inDoubt, answer.attempts > 0, Self.mayHaveActed(settled) {
                 followUps.append(
                     UnitCall(
                         units: [unit], request: upstream.adapter.statusRequest(for: unit.id), purpose: .read, priorAttempts: reply.attempts,
-                        priorInDoubt: true, fallback: settled))
+                        priorInDoubt: true, fallback: resolution))
             } else {
                 results[unit.key] = settled
             }
@@ -148,9 +149,10 @@ struct Dispatcher: Sendable {
     }
 
     /// The status read that replaces a second cancel (CONTRACT §7): cancelled → `cancelled` (the
-    /// attempt in doubt did it); ended otherwise → `already_terminal`; running → the cancel is sent
-    /// again; unreadable → sent again as a retry would be, or the in-doubt result once
-    /// `retry.max_attempts` sends were made or the deadline passed.
+    /// attempt in doubt did it); ended otherwise → `already_terminal`; running → the doubt is gone
+    /// and the cancel is sent again; unreadable → sent again as a retry would be, still in doubt.
+    /// Once `retry.max_attempts` sends were made (or the deadline passed) the last cancel's own
+    /// failure stands: `in_doubt` unless the read showed the run running.
     private func settleRead(
         _ answer: UpstreamReply, of call: UnitCall, upstream: Upstream, reason: String, expired: Bool, into results: inout [UnitKey: Resolution]
     ) -> [UnitCall] {
@@ -169,14 +171,15 @@ struct Dispatcher: Sendable {
         case .notFound, .forbidden, .invalid:
             settled = Resolution(outcome: Outcome(rawValue: status.state.rawValue), httpStatus: status.httpStatus, error: status.error)
         default:
+            let stillInDoubt = status.state != .running
             guard !expired, attempts < upstream.config.retry.maxAttempts else {
-                results[unit.key] = fallback
+                results[unit.key] = fallback.attempted(attempts, inDoubt: stillInDoubt)
                 return []
             }
             return upstream.adapter.cancelCalls(for: call.units, reason: reason).map { resend in
                 var resend = resend
                 resend.priorAttempts = attempts
-                resend.priorInDoubt = true
+                resend.priorInDoubt = stillInDoubt
                 resend.resent = true
                 return resend
             }

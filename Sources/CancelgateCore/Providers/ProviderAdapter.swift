@@ -61,7 +61,8 @@ struct UnitCall: Sendable {
     /// Sends made for these units by the calls before this one, and whether one was in doubt.
     var priorAttempts: Int
     var priorInDoubt: Bool
-    /// A read: what its unit gets when the read cannot tell (the in-doubt cancel's own result).
+    /// A read: the in-doubt cancel's own resolution (before `attempted`), which stands when the
+    /// read cannot tell.
     var fallback: Resolution?
     /// A cancel sent again after a read: the attempts before it count against `retry.max_attempts`.
     var resent: Bool
