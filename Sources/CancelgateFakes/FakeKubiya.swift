@@ -49,9 +49,9 @@ extension FakeUpstreams {
             return FakeResponse.json(200, .object([
                 ("id", .string(uuid)), ("organization_id", .string("org_fake")), ("execution_type", .string("AGENT")),
                 ("status", .string(status)), ("error_message", .null),
-                ("created_at", .string(KubiyaUUID.timestamp(created))), ("started_at", .string(KubiyaUUID.timestamp(created))),
-                ("completed_at", ended.map { .string(KubiyaUUID.timestamp($0)) } ?? .null),
-                ("updated_at", .string(KubiyaUUID.timestamp(ended ?? Date()))),
+                ("created_at", .string(KubiyaUUID.timestamp(created, zone: "+00:00"))), ("started_at", .string(KubiyaUUID.timestamp(created, zone: "+00:00"))),
+                ("completed_at", ended.map { .string(KubiyaUUID.timestamp($0, zone: "+00:00")) } ?? .null),
+                ("updated_at", .string(KubiyaUUID.timestamp(ended ?? Date(), zone: "+00:00"))),
             ]))
         }
     }

@@ -33,11 +33,12 @@ enum KubiyaUUID {
     }
 
     /// Like `2026-11-23T16:20:08.512406Z`: UTC with microseconds.
-    static func timestamp(_ date: Date) -> String {
+    /// `zone`: "Z" as the terminate answer writes it; ExecutionResponse (the status read) writes "+00:00".
+    static func timestamp(_ date: Date, zone: String = "Z") -> String {
         let seconds = date.timeIntervalSince1970.rounded(.down)
         let micros = Int(((date.timeIntervalSince1970 - seconds) * 1_000_000).rounded(.down))
         let whole = Date(timeIntervalSince1970: seconds).formatted(.iso8601)
-        return whole.dropLast() + "." + String(micros).leftPadded(to: 6) + "Z"
+        return whole.dropLast() + "." + String(micros).leftPadded(to: 6) + zone
     }
 
     static func invalidText(_ id: String) -> String {
