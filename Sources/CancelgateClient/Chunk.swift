@@ -6,11 +6,20 @@ public struct CancelParameters: Sendable, Equatable {
     public var upstream: String?
     public var reason: String?
     public var dryRun: Bool
+    /// Confirmed cancellation (`?confirm=true`).
+    public var confirm: Bool
 
-    public init(upstream: String? = nil, reason: String? = nil, dryRun: Bool = false) {
+    public init(upstream: String? = nil, reason: String? = nil, dryRun: Bool = false, confirm: Bool = false) {
         self.upstream = upstream
         self.reason = reason
         self.dryRun = dryRun
+        self.confirm = confirm
+    }
+
+    /// `?dry_run=true&confirm=true`, as asked; "" for neither.
+    var query: String {
+        let flags = [dryRun ? "dry_run=true" : nil, confirm ? "confirm=true" : nil].compactMap { $0 }
+        return flags.isEmpty ? "" : "?" + flags.joined(separator: "&")
     }
 }
 
@@ -48,7 +57,8 @@ public struct Chunk: Sendable, Equatable {
     /// server URL or the token (the gateway scopes keys per caller itself).
     static func key(index: Int, ids: [String], parameters: CancelParameters) -> String {
         let material = KeyMaterial(
-            v: 1, upstream: parameters.upstream, reason: parameters.reason, dryRun: parameters.dryRun, chunk: index, ids: ids)
+            v: 1, upstream: parameters.upstream, reason: parameters.reason, dryRun: parameters.dryRun, confirm: parameters.confirm ? true : nil,
+            chunk: index, ids: ids)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data = (try? encoder.encode(material)) ?? Data()
@@ -66,11 +76,13 @@ public struct Chunk: Sendable, Equatable {
         let upstream: String?
         let reason: String?
         let dryRun: Bool
+        /// Only written when true, so the keys of runs without --confirm stay as they were.
+        let confirm: Bool?
         let chunk: Int
         let ids: [String]
 
         enum CodingKeys: String, CodingKey {
-            case v, upstream, reason, chunk, ids
+            case v, upstream, reason, chunk, ids, confirm
             case dryRun = "dry_run"
         }
 
@@ -81,6 +93,7 @@ public struct Chunk: Sendable, Equatable {
             try container.encode(upstream, forKey: .upstream)
             try container.encode(reason, forKey: .reason)
             try container.encode(dryRun, forKey: .dryRun)
+            try container.encodeIfPresent(confirm, forKey: .confirm)
             try container.encode(chunk, forKey: .chunk)
             try container.encode(ids, forKey: .ids)
         }

@@ -61,7 +61,7 @@ public struct GatewayClient: Sendable {
         _ chunk: Chunk, parameters: CancelParameters, waiting: (Duration) -> Void = { _ in }
     ) async throws(CancelCommandError) -> Answer {
         var request = CurlRequest(
-            method: "POST", url: baseURL + "/v1/cancel" + (parameters.dryRun ? "?dry_run=true" : ""),
+            method: "POST", url: baseURL + "/v1/cancel" + parameters.query,
             headers: headers() + [HTTPHeader("Content-Type", "application/json"), HTTPHeader("Idempotency-Key", chunk.idempotencyKey)],
             body: chunk.body(parameters), timeout: timeout)
         request.headers.append(HTTPHeader("Accept", "application/json"))

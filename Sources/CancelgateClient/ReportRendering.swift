@@ -35,6 +35,7 @@ extension MergedReport {
 
     public static let csvColumns = [
         "index", "id", "upstream", "provider", "outcome", "retryable", "http_status", "attempts", "cancelled_at", "error_code", "error_message",
+        "confirmed", "provider_status",
     ]
 
     /// RFC 4180: a header, one record per item, CRLF line ends, a field quoted when it holds a
@@ -44,7 +45,7 @@ extension MergedReport {
             [
                 String(result.index), result.id, result.upstream ?? "", result.provider ?? "", result.outcome.rawValue, String(result.retryable),
                 result.httpStatus.map(String.init) ?? "", String(result.attempts), result.cancelledAt ?? "", result.error?.code.rawValue ?? "",
-                result.error?.message ?? "",
+                result.error?.message ?? "", result.confirmed.map(String.init) ?? "", result.providerStatus ?? "",
             ]
         }
         return ([Self.csvColumns] + records).map { $0.map(Self.csvField).joined(separator: ",") + "\r\n" }.joined()

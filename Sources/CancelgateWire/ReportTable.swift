@@ -13,9 +13,21 @@ public enum ReportTable {
                 }
             return [
                 String(result.index), truncate(result.id, 38), result.upstream ?? "-", result.outcome.rawValue,
-                result.httpStatus.map(String.init) ?? "-", String(result.attempts), detail,
+                result.httpStatus.map(String.init) ?? "-", String(result.attempts), confirmation(result) + detail,
             ]
         }
+        return grid(header: header, rows: rows)
+    }
+
+    /// `confirmed CANCELED; ` or `not confirmed (RUNNING); ` for a confirmed cancellation's result.
+    static func confirmation(_ result: ItemResult) -> String {
+        guard let confirmed = result.confirmed else { return "" }
+        let word = result.providerStatus.map { truncate($0, 40) } ?? "unread"
+        return confirmed ? "confirmed \(word); " : "not confirmed (\(word)); "
+    }
+
+    /// A header, a rule, one row per line; columns as wide as their widest cell.
+    public static func grid(header: [String], rows: [[String]]) -> String {
         let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
         func line(_ cells: [String]) -> String {
             let padded = zip(cells, widths).map { pad($0, to: $1) }.joined(separator: "  ")
@@ -34,7 +46,7 @@ public enum ReportTable {
     }
 
     /// One line, at most `length` characters.
-    static func truncate(_ text: String, _ length: Int) -> String {
+    public static func truncate(_ text: String, _ length: Int) -> String {
         let flat = text.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: " ")
         return flat.count <= length ? flat : String(flat.prefix(length - 1)) + "…"
     }

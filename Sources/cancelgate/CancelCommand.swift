@@ -35,6 +35,9 @@ struct Cancel: AsyncParsableCommand {
     @Flag(help: "Validate and plan on the gateway (?dry_run=true); no upstream is called.")
     var dryRun = false
 
+    @Flag(help: "Confirm by status reads that each run stopped (?confirm=true): results say confirmed or not, and the provider's word.")
+    var confirm = false
+
     @Option(help: "Gateway URL. Defaults to $CANCELGATE_URL, else http://127.0.0.1:8080.")
     var server: String?
 
@@ -79,7 +82,7 @@ struct Cancel: AsyncParsableCommand {
             server: server ?? environment["CANCELGATE_URL"] ?? "http://127.0.0.1:8080", token: environment["CANCELGATE_TOKEN"], http: http,
             timeout: .seconds(timeout), logger: logger)
         let session = CancelSession(
-            client: client, parameters: CancelParameters(upstream: upstream, reason: reason, dryRun: dryRun), chunkSize: chunkSize)
+            client: client, parameters: CancelParameters(upstream: upstream, reason: reason, dryRun: dryRun, confirm: confirm), chunkSize: chunkSize)
         let progress = ProgressDrawer(enabled: !quiet && isatty(STDERR_FILENO) != 0)
         let report: MergedReport
         do {

@@ -83,17 +83,19 @@ import Testing
         report.results[0].id = "a,b"
         report.results[0].upstream = "skyvern"
         report.results[0].cancelledAt = "2026-11-22T10:00:00Z"
+        report.results[0].confirmed = true
+        report.results[0].providerStatus = "CANCELED"
         report.results[1].id = #"say "hi""#
         report.results[1].retryable = true
         report.results[1].httpStatus = 503
         report.results[1].attempts = 3
         report.results[1].error = ItemError(ErrorCode(rawValue: "upstream_unavailable"), "line one\nline two, \"quoted\"")
         let expected =
-            "index,id,upstream,provider,outcome,retryable,http_status,attempts,cancelled_at,error_code,error_message\r\n"
-            + "0,\"a,b\",skyvern,,cancelled,false,,0,2026-11-22T10:00:00Z,,\r\n"
-            + "1,\"say \"\"hi\"\"\",,,failed,true,503,3,,upstream_unavailable,\"line one\nline two, \"\"quoted\"\"\"\r\n"
+            "index,id,upstream,provider,outcome,retryable,http_status,attempts,cancelled_at,error_code,error_message,confirmed,provider_status\r\n"
+            + "0,\"a,b\",skyvern,,cancelled,false,,0,2026-11-22T10:00:00Z,,,true,CANCELED\r\n"
+            + "1,\"say \"\"hi\"\"\",,,failed,true,503,3,,upstream_unavailable,\"line one\nline two, \"\"quoted\"\"\",,\r\n"
         #expect(report.csv() == expected)
-        #expect(Self.report([]).csv().hasSuffix("error_message\r\n"))
+        #expect(Self.report([]).csv().hasSuffix("provider_status\r\n"))
     }
 
     @Test func tableHasOneRowPerItemAndASummary() {
