@@ -23,6 +23,20 @@ extension FakeState {
         }
     }
 
+    /// Lets every accepted stop reach its final state now, whatever its delay; returns how many.
+    @discardableResult
+    public func finishStops() -> Int {
+        var finished = 0
+        for (provider, stops) in pendingStops {
+            for key in stops.keys {
+                pendingStops[provider]?[key]?.due = .now
+                settle(provider, key)
+                finished += 1
+            }
+        }
+        return finished
+    }
+
     /// When a cancelled or ended run got its final state (nil for a seeded one).
     func endedAt(_ provider: FakeProvider, _ id: String) -> Date? {
         endTimes[provider]?[Self.key(provider, id)]

@@ -13,17 +13,18 @@ public enum ReportTable {
                 }
             return [
                 String(result.index), truncate(result.id, 38), result.upstream ?? "-", result.outcome.rawValue,
-                result.httpStatus.map(String.init) ?? "-", String(result.attempts), confirmation(result) + detail,
+                result.httpStatus.map(String.init) ?? "-", String(result.attempts),
+                [confirmation(result), detail].filter { !$0.isEmpty }.joined(separator: "; "),
             ]
         }
         return grid(header: header, rows: rows)
     }
 
-    /// `confirmed CANCELED; ` or `not confirmed (RUNNING); ` for a confirmed cancellation's result.
+    /// `confirmed CANCELED` or `not confirmed (RUNNING)` for a confirmed cancellation's result.
     static func confirmation(_ result: ItemResult) -> String {
         guard let confirmed = result.confirmed else { return "" }
         let word = result.providerStatus.map { truncate($0, 40) } ?? "unread"
-        return confirmed ? "confirmed \(word); " : "not confirmed (\(word)); "
+        return confirmed ? "confirmed \(word)" : "not confirmed (\(word))"
     }
 
     /// A header, a rule, one row per line; columns as wide as their widest cell.

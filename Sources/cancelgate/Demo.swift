@@ -70,11 +70,17 @@ struct Demo: AsyncParsableCommand {
                     method: "POST", url: "http://127.0.0.1:\(port)/v1/cancel", headers: [HTTPHeader("Content-Type", "application/json")],
                     body: Data(DemoScenario.requestBody.utf8)))
             let report = try JSONDecoder().decode(CancelReport.self, from: response.body)
+            let confirmed = try await client.execute(
+                CurlRequest(
+                    method: "POST", url: "http://127.0.0.1:\(port)/v1/cancel?confirm=true", headers: [HTTPHeader("Content-Type", "application/json")],
+                    body: Data(DemoScenario.confirmBody.utf8)))
             if asJSON {
                 Self.show(String(decoding: response.body, as: UTF8.self))
+                Self.show(String(decoding: confirmed.body, as: UTF8.self))
             } else {
                 Self.show(report.table())
                 Self.show(try await Self.recordLine(client: client, port: port, requestID: report.requestID, storeName: store.name))
+                Self.show(Self.confirmedSection(try JSONDecoder().decode(CancelReport.self, from: confirmed.body)))
             }
             if once {
                 await gatewayGroup.triggerGracefulShutdown()
@@ -94,11 +100,24 @@ struct Demo: AsyncParsableCommand {
         try? FileHandle.standardOutput.write(contentsOf: Data((text + "\n").utf8))
     }
 
+    static func confirmedSection(_ report: CancelReport) -> String {
+        """
+
+        A confirmed cancel (?confirm=true): after the cancel the gateway reads each run's status until it has stopped, \
+        at most 2 s here. C1 and Meibel stop a moment after accepting; one C1 run takes longer than the gateway waits; \
+        Skyvern answers a completed workflow run's cancel with success, and its status read tells the truth:
+
+        \(report.table())
+        """
+    }
+
     /// With faults: deadlines short enough that the hang ends quickly (upstream timeout 1.5 s, request 3 s),
     /// and Kubiya in single mode so its error rate is drawn per execution rather than once for the batch.
     static func routesJSON(_ fakes: FakeUpstreams, _ upstreamPort: Int, _ gatewayPort: Int, faults: Bool) -> String {
-        guard faults else { return fakes.routesJSON(port: upstreamPort, gatewayPort: gatewayPort) }
-        return fakes.routesJSON(port: upstreamPort, gatewayPort: gatewayPort, requestTimeoutMs: 3000, upstreamTimeoutMs: 1500, kubiyaMode: "single")
+        let confirm = #""confirm_interval_ms": 100, "confirm_max_wait_ms": 2000"#
+        guard faults else { return fakes.routesJSON(port: upstreamPort, gatewayPort: gatewayPort, serverKeys: confirm) }
+        return fakes.routesJSON(
+            port: upstreamPort, gatewayPort: gatewayPort, requestTimeoutMs: 3000, upstreamTimeoutMs: 1500, kubiyaMode: "single", serverKeys: confirm)
     }
 
     static func faultBanner(_ fakes: FakeUpstreams, port: Int) async -> String {
@@ -142,7 +161,11 @@ struct Demo: AsyncParsableCommand {
                -d '{"ids": ["tsk_4810001", "nope"], "items": [{"id": "bex_7001", "upstream": "meibel"}]}'
           curl -s http://127.0.0.1:\(port)/v1/cancels/\(requestID)                # the record of the cancel above
           curl -s 'http://127.0.0.1:\(port)/v1/cancels?id=\(DemoScenario.runningKubiya)'
-          cancelgate history \(DemoScenario.runningKubiya) --server http://127.0.0.1:\(port)   # who cancelled that run, when, why\(admin ?? "")
+          cancelgate history \(DemoScenario.runningKubiya) --server http://127.0.0.1:\(port)   # who cancelled that run, when, why
+          curl -s -X POST http://127.0.0.1:\(port)/v1/status -H 'Content-Type: application/json' \\
+               -d '{"ids": ["839301", "tsk_4810002", "\(DemoScenario.runningKubiya)"]}'     # what is true now; nothing is cancelled
+          cancelgate status 839301 bex_7001 wr_4810004 --server http://127.0.0.1:\(port)
+          cancelgate cancel --confirm tsk_4810001 --server http://127.0.0.1:\(port)\(admin ?? "")
 
         Press Ctrl-C to stop.
         """

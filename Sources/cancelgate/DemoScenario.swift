@@ -18,7 +18,23 @@ enum DemoScenario {
         await state.seed(.meibel, id: "bex_7002", status: "COMPLETED")
         await state.seed(.c1, id: "839265", status: "PROCESS_STEP")
         await state.seed(.c1, id: "840304", status: "FORBIDDEN")
+        // The confirmed cancel: C1 and Meibel runs that stop a moment after the cancel, one C1 run
+        // that takes longer than the gateway waits, and a completed Skyvern workflow run.
+        await state.seed(.c1, id: "839300", status: "PROCESS_STEP")
+        await state.seed(.c1, id: "839301", status: "WAITING")
+        await state.seed(.meibel, id: "bex_7010", status: "RUNNING")
+        await state.seed(.skyvern, id: "wr_4810004", status: "completed")
+        await state.seed(.kubiya, id: confirmedKubiya, status: "running")
+        for id in ["839300", "bex_7010"] { await state.setStopDelay(.milliseconds(400), for: id == "839300" ? .c1 : .meibel, id: id) }
+        await state.setStopDelay(.seconds(600), for: .c1, id: "839301")
     }
+
+    static let confirmedKubiya = "5d6e7f80-9a1b-4c2d-8e3f-405162738495"
+
+    /// `?confirm=true`: the gateway reads each run's status until it has stopped (or 2 s pass).
+    static let confirmBody = #"""
+        {"reason": "cancelgate demo, confirmed", "ids": ["\#(confirmedKubiya)", "839300", "839301", "bex_7010", "wr_4810004"]}
+        """#
 
     /// What `demo --faults` injects: a 30% error rate on Kubiya, and one ID each on the others that always
     /// fails (Skyvern's 429 answers the whole bulk call naming it; C1 cancels, then cuts its answer short).

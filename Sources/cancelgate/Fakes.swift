@@ -19,6 +19,9 @@ struct Fakes: AsyncParsableCommand {
     @Flag(help: "Treat every unknown well-formed ID as a running run (for benchmarks).")
     var autoCreate = false
 
+    @Option(help: "Milliseconds after a cancel until C1 and Meibel runs reach their final state (both stop asynchronously; 0: at once).")
+    var stopDelayMs: Int = 500
+
     @Option(help: "Write a routes.json pointing at these fakes (with their generated credentials) to this path.")
     var writeRoutes: String?
 
@@ -32,6 +35,7 @@ struct Fakes: AsyncParsableCommand {
 
     func validate() throws {
         _ = try Self.faultRules(faults)
+        if stopDelayMs < 0 { throw ValidationError("--stop-delay-ms cannot be negative") }
     }
 
     func run() async throws {
@@ -39,6 +43,7 @@ struct Fakes: AsyncParsableCommand {
         let latency = Dictionary(uniqueKeysWithValues: FakeProvider.allCases.map { ($0, Duration.milliseconds(latencyMs)) })
         let seed = self.seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
         let fakes = FakeUpstreams(latency: latency, autoCreate: autoCreate, seed: seed, faults: try Self.faultRules(faults))
+        for provider in [FakeProvider.c1, .meibel] { await fakes.state.setStopDelay(.milliseconds(stopDelayMs), for: provider) }
         let writeRoutes = self.writeRoutes
         let faultLines = Self.describe(await fakes.state.faultRules())
         let app = fakes.buildApplication(

@@ -58,4 +58,9 @@ final class ManualClock: Clock, @unchecked Sendable {  // unchecked: every var i
     func waitForSleepers(_ count: Int) async {
         while sleeping < count { await Task.yield() }
     }
+
+    /// Returns once some task sleeps until exactly `instant` (e.g. `now + interval`).
+    func waitForSleeper(until instant: Instant) async {
+        while !lock.withLock({ sleepers.contains { $0.until == instant } }) { await Task.yield() }
+    }
 }
