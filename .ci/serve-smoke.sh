@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The real binary, as an operator runs it: `cancelgate serve` with fakes behind it, JSON logs,
 # a scrape of /metrics checked by promtool, and SIGHUP reloads (a valid file applies, an invalid
-# one is refused and the old configuration stays), and `cancelgate cancel` against it. Needs .build/debug/cancelgate, curl, jq, promtool.
+# one is refused and the old configuration stays), and `cancelgate cancel` and `status` against it. Needs .build/debug/cancelgate, curl, jq, promtool.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin="$PWD/.build/debug/cancelgate"
@@ -54,6 +54,15 @@ status=0; "$bin" cancel --server "$base" --bogus 2>/dev/null || status=$?
 test "$status" -eq 2   # a usage error
 status=0; "$bin" cancel --server http://127.0.0.1:1 tsk_1 2>/dev/null || status=$?
 test "$status" -eq 2   # a connection error
+
+echo "-- cancelgate status and cancel --confirm: what is true now (the fakes' C1 and Meibel runs stop 0.5 s after the cancel)"
+"$bin" cancel --server "$base" --confirm --json 2005 bex_2006 >"$work/confirm.json"
+jq -e '[.results[] | .outcome == "cancelled" and .confirmed == true] == [true, true]' "$work/confirm.json" >/dev/null
+printf '2005\nbex_2006\ntsk_2007\n' | "$bin" status --server "$base" --json >"$work/status.json"
+jq -e '[.results[].state] == ["cancelled", "cancelled", "running"]' "$work/status.json" >/dev/null
+jq -e '.results[0].provider_status == "AUTOMATION_EXECUTION_STATE_TERMINATE"' "$work/status.json" >/dev/null
+status=0; "$bin" status --server "$base" unknown-2008 >/dev/null || status=$?
+test "$status" -eq 1   # unroutable: not read
 
 echo "-- SIGHUP with a valid file: applies"
 jq '.upstreams.meibel.concurrency = 3' "$work/routes.json" >"$work/next.json" && mv "$work/next.json" "$work/routes.json"

@@ -41,7 +41,7 @@ import Testing
 
     /// A run that does not stop before `confirm_max_wait_ms`, or before the request's deadline:
     /// answered by then, still `cancel_requested`, `confirmed: false`, with the word last read.
-    @Test(arguments: [(300, 10_000), (10_000, 1_500)])
+    @Test(arguments: [(1_000, 10_000), (60_000, 4_000)])
     func aRunThatDoesNotStopInTimeStaysRequested(limits: (maxWaitMs: Int, requestTimeoutMs: Int)) async throws {
         try await GatewayHarness.run(Self.settings(maxWaitMs: limits.maxWaitMs, requestTimeoutMs: limits.requestTimeoutMs), seed: { state in
             await state.seed(.c1, id: "601", status: "PROCESS_STEP")
@@ -103,7 +103,7 @@ import Testing
     }
 
     @Test func metricsCountReadsAndConfirmations() async throws {
-        try await GatewayHarness.run(Self.settings(maxWaitMs: 100), seed: { state in
+        try await GatewayHarness.run(Self.settings(maxWaitMs: 1_000), seed: { state in
             await state.seed(.c1, id: "901", status: "PROCESS_STEP")
             await state.seed(.c1, id: "903", status: "PROCESS_STEP")
             await state.seed(.skyvern, id: "wr_902", status: "completed")

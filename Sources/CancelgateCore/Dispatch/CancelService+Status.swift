@@ -39,6 +39,7 @@ extension CancelService {
             return units.isEmpty ? nil : (work.upstream.name, units)
         }
         guard !pending.isEmpty else { return resolutions }
+        let toConfirm = pending.flatMap { $0.units.map(\.key) }
         let clock = dispatcher.clock
         let end = min(deadline, clock.now + .milliseconds(config.server.confirmMaxWaitMs))
         let interval = Duration.milliseconds(config.server.confirmIntervalMs)
@@ -59,9 +60,13 @@ extension CancelService {
             do { try await clock.sleep(for: interval) } catch { break }
         }
         var confirmed = resolutions
-        for (key, status) in statuses {
+        // A unit the deadline left no time to read is not confirmed either.
+        let unread = RunStatus(
+            state: .unknown, retryable: true,
+            error: ItemError(.deadlineExceeded, "The deadline passed before the status of this run could be read."), attempts: 0)
+        for key in toConfirm {
             guard let resolution = confirmed[key] else { continue }
-            let settled = Confirmation.apply(status, to: resolution)
+            let settled = Confirmation.apply(statuses[key] ?? unread, to: resolution)
             confirmed[key] = settled
             dispatcher.metrics.confirmation(upstream: key.upstream, result: Confirmation.metricResult(settled))
         }
