@@ -6,8 +6,8 @@ import Testing
 
 @testable import CancelgateCore
 
-/// Confirmation's schedule on a manual clock (CONTRACT §7): a read at once after the cancel, the
-/// next one `confirm_interval_ms` later while the run still runs, none past `confirm_max_wait_ms`.
+/// Confirmation's schedule on a manual clock (CONTRACT §7): a read at once after the cancel (always),
+/// the next one `confirm_interval_ms` later while the run still runs, none past `confirm_max_wait_ms`.
 @Suite struct ConfirmationTimingTests {
     /// C1: terminate answers 200 {}; each status read answers the next state of `states`.
     final class C1Upstream: HTTPTransport {
@@ -69,5 +69,16 @@ import Testing
         #expect(result.outcome == .cancelRequested)
         #expect(result.confirmed == false)
         #expect(result.providerStatus == "AUTOMATION_EXECUTION_STATE_WAITING")
+    }
+
+    /// `confirm_max_wait_ms: 0` still reads once: the wait bounds the repeats, not the first read.
+    @Test func aZeroWaitStillReadsOnce() async {
+        let clock = ManualClock()
+        let transport = C1Upstream(["TERMINATE"])
+        let service = Self.service(transport, clock: clock, intervalMs: 500, maxWaitMs: 0)
+        let result = await service.cancel(Self.request, logger: Logger(label: "t")).results[0]
+        #expect(transport.reads == 1)
+        #expect(result.outcome == .cancelled)
+        #expect(result.confirmed == true)
     }
 }

@@ -28,8 +28,9 @@ extension CancelService {
     }
 
     /// Confirmed cancellation: every unit that ended `cancelled` or `cancel_requested` on an
-    /// upstream to confirm is read, again every `confirm_interval_ms` while it runs (or its read
-    /// failed and may succeed later), until `confirm_max_wait_ms` or the request's deadline.
+    /// upstream to confirm is read once (by the request's deadline), then again every
+    /// `confirm_interval_ms` while it runs (or its read failed and may succeed later), until
+    /// `confirm_max_wait_ms` or the request's deadline.
     func confirm(_ plan: Plan, _ resolutions: [UnitKey: Resolution], request: CancelRequest, deadline: ContinuousClock.Instant, logger: Logger)
         async -> [UnitKey: Resolution]
     {
@@ -43,10 +44,14 @@ extension CancelService {
         let clock = dispatcher.clock
         let end = min(deadline, clock.now + .milliseconds(config.server.confirmMaxWaitMs))
         let interval = Duration.milliseconds(config.server.confirmIntervalMs)
-        let context = CallContext(deadline: end, logger: logger, requestID: request.requestID)
         var statuses: [UnitKey: RunStatus] = [:]
-        while !pending.isEmpty, clock.now < end {
-            let read = await dispatcher.readStatuses(pending, deadline: end, context: context)
+        // The first read is always made, within the request's deadline; only the repeats stop at
+        // `confirm_max_wait_ms` (a slow first read must not leave a stopped run unconfirmed).
+        var roundEnd = deadline
+        while !pending.isEmpty {
+            let context = CallContext(deadline: roundEnd, logger: logger, requestID: request.requestID)
+            let read = await dispatcher.readStatuses(pending, deadline: roundEnd, context: context)
+            roundEnd = end
             for (key, status) in read {
                 // A read cut off by the deadline does not erase what an earlier read showed.
                 if status.state == .unknown, let earlier = statuses[key], earlier.state != .unknown { continue }
