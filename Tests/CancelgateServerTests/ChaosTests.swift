@@ -48,8 +48,10 @@ import Testing
         var rng = SeededGenerator(seed: seed)
         let requests = (0..<Self.requestCount).map { n in Self.makeRequest(n, using: &rng) }
         var settings = GatewayHarness.Settings()
-        settings.upstreamTimeoutMs = 400
-        settings.requestTimeoutMs = 4000
+        // Long enough that a slow machine (a sanitizer, a busy CI host) rarely times a call out by
+        // itself: the doubt compared here is the injected faults', not the host's.
+        settings.upstreamTimeoutMs = 1000
+        settings.requestTimeoutMs = 8000
         settings.logLevel = .warning
         settings.autoCreate = true
         if !reads { settings.upstreamKeys = #""read_in_doubt": false"# }
@@ -74,6 +76,10 @@ import Testing
                 .mapValues(\.count).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
             let mode = reads ? "with status reads" : "without status reads"
             print("chaos \(mode): outcomes \(outcomes)")
+            let doubts = Dictionary(grouping: zip(requests.joined(), results).filter { Self.isInDoubt($0.1) }) {
+                "\($0.0.kind)/\($0.1.error?.code.rawValue ?? "-")"
+            }.mapValues(\.count).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+            print("chaos \(mode): in doubt by provider/code: \(doubts.isEmpty ? "none" : doubts)")
             print("chaos \(mode): \(requests.count) requests, \(items) items, faults injected \(injected.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue)=\($0.value)" }.joined(separator: " ")), items lost \(lost)")
             #expect(lost == 0)
             #expect(injected.values.reduce(0, +) > 100, "the faults did fire")

@@ -131,13 +131,15 @@ struct PostgresReplicaTests {
         let gateways: [ServeProcess]
     }
 
-    static func withReplicas(_ count: Int, database: String, _ body: @Sendable (Replicas) async throws -> Void) async throws {
+    static func withReplicas(
+        _ count: Int, database: String, requestTimeoutMs: Int = 3000, _ body: @Sendable (Replicas) async throws -> Void
+    ) async throws {
         try await PostgresCluster.with { cluster in
             let url = try cluster.createDatabase(database)
             let dir = try TemporaryDirectory()
             defer { dir.remove() }
             try await FakesServer.run { fakes, port in
-                try Data(Self.routes(fakes, port: port, url: url).utf8).write(to: URL(fileURLWithPath: dir.file("routes.json")))
+                try Data(Self.routes(fakes, port: port, url: url, requestTimeoutMs: requestTimeoutMs).utf8).write(to: URL(fileURLWithPath: dir.file("routes.json")))
                 let http = GatewayHTTP(client: try CurlClient())
                 defer { http.client.shutdown() }
                 let gateways = try (0..<count).map { try ServeProcess(config: dir.file("routes.json"), directory: dir.path, name: "replica-\($0)") }
@@ -150,7 +152,9 @@ struct PostgresReplicaTests {
     }
 
     @Test func twoReplicasShareKeysAndRecords() async throws {
-        try await Self.withReplicas(2, database: "replicas") { replicas in
+        // A deadline long enough that the request held on A is still running, on a loaded host,
+        // when B is asked (it is released, not timed out).
+        try await Self.withReplicas(2, database: "replicas", requestTimeoutMs: 15_000) { replicas in
             let (fakes, http, a, b) = (replicas.fakes, replicas.http, replicas.gateways[0], replicas.gateways[1])
 
                 // A key used on one replica replays on the other.
