@@ -19,6 +19,8 @@ public struct GatewayOptions: Sendable {
     public var configSource: ConfigSource?
     /// What `GET /metrics` shows; nil: a registry of this application's own.
     public var prometheus: PrometheusMetrics?
+    /// The job runner's lease and polling (a store that keeps jobs only).
+    public var jobRunner: JobRunnerService.Settings = .init()
 
     public init(
         host: String? = nil, port: Int? = nil, readiness: Readiness = Readiness(), store: OpenedStore? = nil,
@@ -65,11 +67,16 @@ public func buildApplication(
         },
         logger: logger)
     let (prepared, preparedDone) = AsyncStream.makeStream(of: Void.self)
+    let (jobsPrepared, jobsPreparedDone) = AsyncStream.makeStream(of: Void.self)
     app.addServices(opened.services)
     app.addServices(StoreMaintenanceService(keeper: keeper, live: live, logger: logger, prepared: prepared))
+    if let jobs = opened.store as? any JobStore {
+        app.addServices(JobRunnerService(store: jobs, live: live, settings: options.jobRunner, logger: logger, prepared: jobsPrepared))
+    }
     app.beforeServerStarts {
         try await opened.prepare(logger)
         preparedDone.finish()
+        jobsPreparedDone.finish()
     }
     return app
 }
@@ -94,6 +101,7 @@ public func buildRouter(
     let v1 = router.group("v1").add(middleware: ClientAuthMiddleware(live: live))
     CancelController(live: live, keeper: keeper).addRoutes(to: v1)
     RecordsController(keeper: keeper).addRoutes(to: v1)
+    JobsController(live: live, store: keeper.store as? any JobStore).addRoutes(to: v1)
     v1.get("upstreams") { _, context in
         let config = (context.runtime ?? live.current).config
         return UpstreamList(config.upstreams, maxItems: config.server.maxItems)

@@ -9,22 +9,28 @@ struct CancelBody {
     static let maxUpstreamNameLength = 64
     static let itemKeys: Set<String> = ["id", "upstream"]
 
-    /// `/v1/cancel`'s body, or `/v1/status`'s: the same without `reason` and `confirm` (§7).
+    /// `/v1/cancel`'s body, `/v1/status`'s (the same without `reason` and `confirm`, §7), or
+    /// `/v1/jobs`'s (with `rate_per_second` instead of `confirm`, §6).
     enum Kind {
-        case cancel, status
+        case cancel, status, job
 
         var topLevelKeys: [String] {
             switch self {
             case .cancel: ["confirm", "ids", "items", "reason", "upstream"]
             case .status: ["ids", "items", "upstream"]
+            case .job: ["ids", "items", "rate_per_second", "reason", "upstream"]
             }
         }
     }
+
+    /// `rate_per_second`: more than 0, at most this (the upstreams' own `rate_limit` bound).
+    static let maxRatePerSecond = 100_000.0
 
     var reason: String?
     var upstream: String?
     var entries: [CancelEntry]
     var confirm: Bool?
+    var ratePerSecond: Double?
 
     static func parse(_ data: Data, maxItems: Int, kind: Kind = .cancel) throws(Problem) -> CancelBody {
         let document: JSONValue
@@ -47,6 +53,13 @@ struct CancelBody {
         case .bool(let flag): confirm = flag
         case .some(let other): errors.append(.init(pointer: "/confirm", message: "must be true or false, not \(other.typeName)"))
         }
+        var rate: Double?
+        switch object["rate_per_second"] {
+        case nil: break
+        case .number(let value) where value > 0 && value <= maxRatePerSecond: rate = value
+        case .number: errors.append(.init(pointer: "/rate_per_second", message: "must be more than 0 and at most \(Int(maxRatePerSecond))"))
+        case .some(let other): errors.append(.init(pointer: "/rate_per_second", message: "must be a number, not \(other.typeName)"))
+        }
         let reason = string(object["reason"], at: "/reason", errors: &errors)
         // Counted in Unicode scalars, as the providers' (Python) validators count: an emoji with a
         // skin tone is one Character but two scalars, and Kubiya refuses a whole batch over 500.
@@ -68,7 +81,8 @@ struct CancelBody {
         } else if total == 0 {
             errors.append(.init(pointer: object["ids"] != nil ? "/ids" : "/items", message: "must name at least one ID"))
         } else if total > maxItems {
-            errors.append(.init(pointer: object["items"] != nil && object["ids"] == nil ? "/items" : "/ids", message: "names \(total) IDs; at most \(maxItems) per request"))
+            let limit = kind == .job ? "at most \(maxItems) per job" : "at most \(maxItems) per request"
+            errors.append(.init(pointer: object["items"] != nil && object["ids"] == nil ? "/items" : "/ids", message: "names \(total) IDs; \(limit)"))
         } else {
             for (index, value) in (ids ?? []).enumerated() {
                 if let id = string(value, at: "/ids/\(index)", errors: &errors) { entries.append(CancelEntry(id: id)) }
@@ -78,7 +92,7 @@ struct CancelBody {
             }
         }
         guard errors.isEmpty else { throw .invalid(errors) }
-        return CancelBody(reason: reason, upstream: upstream, entries: entries, confirm: kind == .cancel ? confirm : nil)
+        return CancelBody(reason: reason, upstream: upstream, entries: entries, confirm: kind == .cancel ? confirm : nil, ratePerSecond: rate)
     }
 
     private static func string(_ value: JSONValue?, at pointer: String, errors: inout FieldErrorList) -> String? {

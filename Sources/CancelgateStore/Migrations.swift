@@ -51,7 +51,55 @@ enum Migrations {
                 )
                 """,
             ]
-        )
+        ),
+        (
+            2,
+            [
+                // Jobs (CONTRACT §6). `next_index`: entries below it are committed; `in_flight_*`:
+                // the chunk being sent (in doubt after a crash); `rate_milli`: rate_per_second × 1000;
+                // `allowed_upstreams`: the caller's upstreams (JSON), for planning each chunk.
+                """
+                CREATE TABLE jobs (
+                    job_id TEXT PRIMARY KEY,
+                    request_id TEXT NOT NULL,
+                    caller TEXT,
+                    reason TEXT NOT NULL,
+                    rate_milli BIGINT,
+                    allowed_upstreams TEXT,
+                    state TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    started_at BIGINT,
+                    finished_at BIGINT,
+                    total BIGINT NOT NULL,
+                    done BIGINT NOT NULL,
+                    summary TEXT NOT NULL,
+                    next_index BIGINT NOT NULL,
+                    in_flight_from BIGINT,
+                    in_flight_to BIGINT,
+                    cancel_requested BIGINT NOT NULL,
+                    lease_owner TEXT,
+                    lease_until BIGINT NOT NULL,
+                    claims BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX jobs_newest ON jobs (created_at, job_id)",
+                "CREATE INDEX jobs_claimable ON jobs (state, lease_until)",
+                // One row per entry; `first_index`: the earlier entry it duplicates (never sent).
+                """
+                CREATE TABLE job_items (
+                    job_id TEXT NOT NULL,
+                    idx BIGINT NOT NULL,
+                    run_id TEXT NOT NULL,
+                    upstream TEXT,
+                    first_index BIGINT,
+                    outcome TEXT,
+                    result TEXT,
+                    PRIMARY KEY (job_id, idx)
+                )
+                """,
+                "CREATE INDEX job_items_duplicates ON job_items (job_id, first_index)",
+            ]
+        ),
     ]
 
     /// Applies the missing steps; returns the versions it applied (empty when another replica

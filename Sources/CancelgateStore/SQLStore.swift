@@ -265,6 +265,10 @@ public final class SQLStore: CancelStore {
             _ = try await executor.query(
                 "DELETE FROM idempotency_keys WHERE (state = 'finished' AND stored_at < $1) OR (state = 'running' AND lease_until < $1)",
                 [.int(beforeMs)])
+            // Finished jobs too, with their items (CONTRACT §6 keeps them as long as records).
+            let finishedJobs = "SELECT job_id FROM jobs WHERE state IN ('completed', 'cancelled') AND finished_at < $1"
+            _ = try await executor.query("DELETE FROM job_items WHERE job_id IN (\(finishedJobs))", [.int(beforeMs)])
+            _ = try await executor.query("DELETE FROM jobs WHERE job_id IN (\(finishedJobs))", [.int(beforeMs)])
             return gone.count
         }
     }

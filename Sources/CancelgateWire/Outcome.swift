@@ -80,13 +80,15 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, Codable, CaseIter
     public static let interrupted = ErrorCode("interrupted")
     /// A status read answered a word cancelgate does not know, or none (`provider_status` has it).
     public static let unknownStatus = ErrorCode("unknown_status")
+    /// The job this item belongs to was stopped before the item was sent (CONTRACT §6); nothing was sent.
+    public static let jobCancelled = ErrorCode("job_cancelled")
 
     /// Every code a gateway writes, in the order the OpenAPI document lists them.
     public static let allCases: [ErrorCode] = [
         .unroutable, .unknownUpstream, .invalidID, .forbidden, .notFound, .alreadyTerminal, .notCancellable, .upstreamTimeout,
         .deadlineExceeded, .inDoubt, .connectFailed, .connectionClosed, .tlsError, .upstreamUnavailable, .upstreamError,
         .upstreamRejected, .upstreamAuthFailed, .endpointNotFound, .tokenUnavailable, .rateLimited, .badResponse, .notReported,
-        .transportError, .interrupted, .unknownStatus,
+        .transportError, .interrupted, .unknownStatus, .jobCancelled,
     ]
 
     public var description: String { rawValue }

@@ -51,6 +51,9 @@ extension ConfigLoader {
         "/server/idempotency_max_bytes": Limits.idempotencyMaxBytes,
         "/server/confirm_interval_ms": Limits.confirmIntervalMs,
         "/server/confirm_max_wait_ms": Limits.confirmMaxWaitMs,
+        "/server/max_job_items": Limits.maxJobItems,
+        "/server/max_job_body_bytes": Limits.maxJobBodyBytes,
+        "/server/max_running_jobs": Limits.maxRunningJobs,
         "/upstreams/*/batch_size": Limits.batchSize,
         "/upstreams/*/concurrency": Limits.concurrency,
         "/upstreams/*/timeout_ms": Limits.timeoutMs,
@@ -79,7 +82,7 @@ extension ConfigLoader {
         /// `$schema` lets an editor find `routes.schema.json`; the loader ignores its value.
         static let root = ["$schema", "server", "upstreams", "routes", "clients", "store"]
         static let server = ["host", "port", "max_items", "max_body_bytes", "request_timeout_ms", "default_reason", "idempotency_max_entries",
-            "idempotency_max_bytes", "confirm_interval_ms", "confirm_max_wait_ms",
+            "idempotency_max_bytes", "confirm_interval_ms", "confirm_max_wait_ms", "max_job_items", "max_job_body_bytes", "max_running_jobs",
         ]
         static let upstream = ["provider", "base_url", "auth", "mode", "batch_size", "concurrency", "timeout_ms", "retry", "rate_limit", "confirm", "read_in_doubt"]
         static let rateLimit = ["per_second", "burst"]
@@ -105,6 +108,9 @@ extension ConfigLoader {
         static let idempotencyMaxBytes = 1...Int.max
         static let confirmIntervalMs = 10...60_000
         static let confirmMaxWaitMs = 0...600_000
+        static let maxJobItems = 1...10_000_000
+        static let maxJobBodyBytes = 1024...1_073_741_824
+        static let maxRunningJobs = 0...256
         static let batchSize = 1...UpstreamConfig.providerBatchLimit
         static let concurrency = 1...1024
         static let timeoutMs = 1...600_000

@@ -48,7 +48,12 @@ extension ConfigReader {
             confirmIntervalMs: int(server, "confirm_interval_ms", in: Limits.confirmIntervalMs, default: ServerConfig.defaultConfirmIntervalMs)
                 ?? ServerConfig.defaultConfirmIntervalMs,
             confirmMaxWaitMs: int(server, "confirm_max_wait_ms", in: Limits.confirmMaxWaitMs, default: ServerConfig.defaultConfirmMaxWaitMs)
-                ?? ServerConfig.defaultConfirmMaxWaitMs
+                ?? ServerConfig.defaultConfirmMaxWaitMs,
+            maxJobItems: int(server, "max_job_items", in: Limits.maxJobItems, default: ServerConfig.defaultMaxJobItems) ?? ServerConfig.defaultMaxJobItems,
+            maxJobBodyBytes: int(server, "max_job_body_bytes", in: Limits.maxJobBodyBytes, default: ServerConfig.defaultMaxJobBodyBytes)
+                ?? ServerConfig.defaultMaxJobBodyBytes,
+            maxRunningJobs: int(server, "max_running_jobs", in: Limits.maxRunningJobs, default: ServerConfig.defaultMaxRunningJobs)
+                ?? ServerConfig.defaultMaxRunningJobs
         )
     }
 

@@ -36,6 +36,9 @@ public struct ServerConfig: Sendable, Equatable {
     public static let defaultIdempotencyMaxBytes = 64 * 1024 * 1024
     public static let defaultConfirmIntervalMs = 500
     public static let defaultConfirmMaxWaitMs = 10_000
+    public static let defaultMaxJobItems = 100_000
+    public static let defaultMaxJobBodyBytes = 16 * 1_048_576
+    public static let defaultMaxRunningJobs = 4
 
     public var host: String
     public var port: Int
@@ -51,13 +54,20 @@ public struct ServerConfig: Sendable, Equatable {
     public var confirmIntervalMs: Int
     /// Confirmed cancellation: how long reads go on after the cancel (the request deadline too).
     public var confirmMaxWaitMs: Int
+    /// Jobs (CONTRACT §6): entries one job may have.
+    public var maxJobItems: Int
+    /// Jobs: the largest `POST /v1/jobs` body.
+    public var maxJobBodyBytes: Int
+    /// Jobs this replica runs at once (0: it runs none; it still accepts and shows them).
+    public var maxRunningJobs: Int
 
     public init(
         host: String = defaultHost, port: Int = defaultPort, maxItems: Int = defaultMaxItems,
         maxBodyBytes: Int = defaultMaxBodyBytes, requestTimeoutMs: Int = defaultRequestTimeoutMs,
         defaultReason: String = defaultReason, idempotencyMaxEntries: Int = defaultIdempotencyMaxEntries,
         idempotencyMaxBytes: Int = defaultIdempotencyMaxBytes, confirmIntervalMs: Int = defaultConfirmIntervalMs,
-        confirmMaxWaitMs: Int = defaultConfirmMaxWaitMs
+        confirmMaxWaitMs: Int = defaultConfirmMaxWaitMs, maxJobItems: Int = defaultMaxJobItems, maxJobBodyBytes: Int = defaultMaxJobBodyBytes,
+        maxRunningJobs: Int = defaultMaxRunningJobs
     ) {
         self.host = host
         self.port = port
@@ -69,6 +79,9 @@ public struct ServerConfig: Sendable, Equatable {
         self.idempotencyMaxBytes = idempotencyMaxBytes
         self.confirmIntervalMs = confirmIntervalMs
         self.confirmMaxWaitMs = confirmMaxWaitMs
+        self.maxJobItems = maxJobItems
+        self.maxJobBodyBytes = maxJobBodyBytes
+        self.maxRunningJobs = maxRunningJobs
     }
 
     public var requestTimeout: Duration { .milliseconds(requestTimeoutMs) }

@@ -53,7 +53,7 @@ struct Dispatcher: Sendable {
     func run(_ plan: Plan, request: CancelRequest, deadline: ContinuousClock.Instant, logger: Logger) async -> [UnitKey: Resolution] {
         var results: [UnitKey: Resolution] = [:]
         var windows = plan.work.compactMap { work in upstreams[work.upstream.name].map { Window(work: work, upstream: $0) } }
-        let context = CallContext(deadline: deadline, logger: logger, requestID: request.requestID)
+        let context = CallContext(deadline: deadline, logger: logger, requestID: request.requestID, pacer: request.pacer?.gate)
         await withTaskGroup(of: Event.self) { group in
             for index in windows.indices {
                 while let call = windows[index].next(reason: request.reason) {

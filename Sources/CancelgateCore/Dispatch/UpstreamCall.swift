@@ -28,12 +28,15 @@ struct CallContext: Sendable {
     var requestID: String
     /// 1 for the first attempt.
     var attempt: Int
+    /// A job's rate over all its calls (`RateLimitLayer`), besides the upstream's own.
+    var pacer: RateGate?
 
-    init(deadline: ContinuousClock.Instant, logger: Logger, requestID: String, attempt: Int = 1) {
+    init(deadline: ContinuousClock.Instant, logger: Logger, requestID: String, attempt: Int = 1, pacer: RateGate? = nil) {
         self.deadline = deadline
         self.logger = logger
         self.requestID = requestID
         self.attempt = attempt
+        self.pacer = pacer
     }
 }
 

@@ -20,6 +20,9 @@ public struct GatewayMetrics: Sendable {
         public static let recordsInterrupted = "cancelgate_records_interrupted_total"
         public static let statusReads = "cancelgate_status_reads_total"
         public static let confirmations = "cancelgate_confirmations_total"
+        public static let jobs = "cancelgate_jobs"
+        public static let jobItems = "cancelgate_job_items_done_total"
+        public static let jobTakeovers = "cancelgate_job_lease_takeovers_total"
     }
 
     public static let help: [String: String] = [
@@ -37,6 +40,9 @@ public struct GatewayMetrics: Sendable {
         Name.recordsInterrupted: "Running records marked interrupted because the process running them died.",
         Name.statusReads: "Status reads of runs (POST /v1/status, confirmation, in-doubt items), by upstream and state.",
         Name.confirmations: "Confirmed cancellations, by upstream and result (cancelled, already_terminal, unconfirmed).",
+        Name.jobs: "Jobs in the store that are queued or running, by state (as this replica last counted them).",
+        Name.jobItems: "Job items given their final result by this replica's runner, by upstream.",
+        Name.jobTakeovers: "Jobs this replica claimed that a runner had claimed before (its lease expired, or it handed the job back).",
     ]
 
     /// Upper bounds of the upstream duration histogram, seconds.
@@ -123,6 +129,19 @@ public struct GatewayMetrics: Sendable {
 
     public func confirmation(upstream: String, result: String) {
         counter(Name.confirmations, [("upstream", upstream), ("result", result)])?.increment()
+    }
+
+    public func jobs(_ counts: [(state: String, count: Int)]) {
+        guard let factory else { return }
+        for (state, count) in counts { Gauge(label: Name.jobs, dimensions: [("state", state)], factory: factory).record(count) }
+    }
+
+    public func jobItemsDone(upstream: String, count: Int) {
+        counter(Name.jobItems, [("upstream", upstream)])?.increment(by: count)
+    }
+
+    public func jobTakenOver() {
+        counter(Name.jobTakeovers, [])?.increment()
     }
 
     private struct Pair: Hashable {

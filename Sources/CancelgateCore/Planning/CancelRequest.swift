@@ -22,10 +22,12 @@ public struct CancelRequest: Sendable {
     public var allowedUpstreams: Set<String>?
     /// Confirmed cancellation (CONTRACT §7): true or false as asked; nil: each upstream's `confirm`.
     public var confirm: Bool?
+    /// A job's `rate_per_second` over this request's calls (nil: only the upstreams' limits).
+    public var pacer: CallPacer?
 
     public init(
         requestID: String, reason: String, defaultUpstream: String? = nil, entries: [CancelEntry], dryRun: Bool = false,
-        allowedUpstreams: Set<String>? = nil, confirm: Bool? = nil
+        allowedUpstreams: Set<String>? = nil, confirm: Bool? = nil, pacer: CallPacer? = nil
     ) {
         self.requestID = requestID
         self.reason = reason
@@ -34,5 +36,6 @@ public struct CancelRequest: Sendable {
         self.dryRun = dryRun
         self.allowedUpstreams = allowedUpstreams
         self.confirm = confirm
+        self.pacer = pacer
     }
 }

@@ -60,3 +60,14 @@ final class RateGate: @unchecked Sendable {
         return Double(whole) + Double(atto) / 1e18
     }
 }
+
+/// A job's `rate_per_second` (CONTRACT §6): one token bucket (burst 1) that every call of the
+/// job takes a token of, on whichever upstream, before the upstream's own `rate_limit`. Kept
+/// by the runner across the job's chunks.
+public final class CallPacer: Sendable {
+    let gate: RateGate
+
+    public init(perSecond: Double) {
+        gate = RateGate(RateLimitConfig(perSecond: perSecond, burst: 1))
+    }
+}

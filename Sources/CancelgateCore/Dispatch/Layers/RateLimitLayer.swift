@@ -5,7 +5,8 @@ internal import Foundation
 /// every request) and waits for it, bounded by the request's deadline: a call that could only go
 /// after the deadline is not sent and says so (`rate_limited`, retryable), it is never refused
 /// early. A 429 whose `Retry-After` asks for a pause pauses the whole upstream, not only this call.
-/// Outside the concurrency limit, so a call waiting for a token holds no slot.
+/// Outside the concurrency limit, so a call waiting for a token holds no slot. A job's
+/// `rate_per_second` (`CallContext.pacer`) is a second gate every call of the job passes.
 struct RateLimitLayer: UpstreamMiddleware {
     /// The longest pause a `Retry-After` can put on an upstream: one misbehaving header must not
     /// stop every call for a day.
@@ -19,9 +20,17 @@ struct RateLimitLayer: UpstreamMiddleware {
     func wrap(_ next: @escaping UpstreamCall) -> UpstreamCall {
         { request, context in
             let asked = clock.now
-            guard let start = gate.reserve(now: asked, latest: context.deadline - Deadlines.minimumAttempt) else {
+            let latest = context.deadline - Deadlines.minimumAttempt
+            // A job's own rate first (its token is spent even if the upstream's then refuses).
+            var paced = asked
+            if let pacer = context.pacer {
+                guard let start = pacer.reserve(now: asked, latest: latest) else { return .notSent(.rateLimitedUntilDeadline) }
+                paced = start
+            }
+            guard let reserved = gate.reserve(now: asked, latest: latest) else {
                 return .notSent(.rateLimitedUntilDeadline)
             }
+            let start = max(paced, reserved)
             if start > asked {
                 do { try await clock.sleep(until: start) } catch { return .notSent(.cancelled) }
                 onWait(asked.duration(to: clock.now))
