@@ -111,12 +111,12 @@ json.dump(routes, open(sys.argv[2], "w"))
 PY
 fuzz "$work/routes-sqlite.json" "$(first_token "$routes")"
 
-echo "-- callers authenticated: the same routes plus one client that is not admin"
-python3 - "$routes" "$work/routes-clients.json" <<'PY'
+echo "-- callers authenticated: the same routes plus one client that is not admin (SQLite too: jobs need a store that keeps them)"
+python3 - "$routes" "$work/routes-clients.json" "$work/fuzz-clients.db" <<'PY'
 import json, secrets, sys
 routes = json.load(open(sys.argv[1]))
 routes["clients"] = [{"name": "fuzzer", "token": secrets.token_hex(16), "upstreams": ["kubiya", "skyvern"]}]
-routes["store"] = {"type": "memory"}
+routes["store"] = {"type": "sqlite", "path": sys.argv[3]}
 json.dump(routes, open(sys.argv[2], "w"))
 PY
 fuzz "$work/routes-clients.json" "$(first_token "$work/routes-clients.json")"
