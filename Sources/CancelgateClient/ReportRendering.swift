@@ -1,4 +1,4 @@
-internal import CancelgateWire
+public import CancelgateWire
 internal import Foundation
 
 /// The merged report for people (a table), for programs (JSON) and for spreadsheets (CSV).
@@ -41,6 +41,12 @@ extension MergedReport {
     /// RFC 4180: a header, one record per item, CRLF line ends, a field quoted when it holds a
     /// comma, a quote, CR or LF, quotes doubled inside.
     public func csv() -> String {
+        Self.csv(results, header: true)
+    }
+
+    /// `results` as CSV records (after the header line when `header`): a job's results are
+    /// written page by page with the header once.
+    public static func csv(_ results: [ItemResult], header: Bool) -> String {
         let records = results.map { result in
             [
                 String(result.index), result.id, result.upstream ?? "", result.provider ?? "", result.outcome.rawValue, String(result.retryable),
@@ -48,7 +54,7 @@ extension MergedReport {
                 result.error?.message ?? "", result.confirmed.map(String.init) ?? "", result.providerStatus ?? "",
             ]
         }
-        return ([Self.csvColumns] + records).map { $0.map(Self.csvField).joined(separator: ",") + "\r\n" }.joined()
+        return ((header ? [csvColumns] : []) + records).map { $0.map(csvField).joined(separator: ",") + "\r\n" }.joined()
     }
 
     static func csvField(_ field: String) -> String {

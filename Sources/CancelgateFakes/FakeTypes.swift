@@ -84,7 +84,14 @@ public struct FakeCall: Sendable {
     /// A status read (GET), not a cancel.
     public var isStatusRead: Bool { method == "GET" }
 
-    public init(provider: FakeProvider, path: String, ids: [String], requestID: String?, authorized: Bool, method: String = "POST") {
+    /// When the fake received it (a job's `rate_per_second` is measured from these).
+    public var receivedAt: ContinuousClock.Instant
+
+    public init(
+        provider: FakeProvider, path: String, ids: [String], requestID: String?, authorized: Bool, method: String = "POST",
+        receivedAt: ContinuousClock.Instant = .now
+    ) {
+        self.receivedAt = receivedAt
         self.method = method
         self.provider = provider
         self.path = path

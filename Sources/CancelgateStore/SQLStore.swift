@@ -277,6 +277,9 @@ public final class SQLStore: CancelStore {
     /// alone (SQLite), so a key whose process died is free at once, not after its lease.
     func freeRunningKeys() async throws {
         _ = try await driver.query("UPDATE idempotency_keys SET lease_until = 0 WHERE state = 'running'", [])
+        // Jobs too: their runner was this file's last process, so it is dead. The job is taken
+        // over at once (its chunk in flight, if any, is kept: those items are in doubt).
+        _ = try await driver.query("UPDATE jobs SET lease_until = 0 WHERE state = 'running'", [])
     }
 
     /// Applies the schema's missing steps (see `Migrations`).

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CancelgateClient
+import CancelgateWire
 import CurlClient
 import Foundation
 import Logging
@@ -16,8 +17,13 @@ struct Cancel: AsyncParsableCommand {
             several requests, each with an Idempotency-Key derived from its content: running the same command again (after \
             Ctrl-C, or a failed request) does not cancel anything twice. The token comes from $CANCELGATE_TOKEN.
 
+            With --async the whole list is submitted once as a job (POST /v1/jobs), which runs on the gateway and survives \
+            the loss of its replica; the command follows it with a progress line. Ctrl-C stops following, not the job, and \
+            prints how to follow it again. Running the same command again answers the same job.
+
             Exit status: 0 every item ended cancelled, cancel_requested or already_terminal (with --dry-run: planned); \
-            1 some did not; 2 usage or connection error, or a request failed (items after it were not sent).
+            1 some did not; 2 usage or connection error, or a request failed (items after it were not sent); 130 Ctrl-C \
+            while following a job.
             """)
 
     @Argument(help: "IDs to cancel.")
@@ -56,10 +62,20 @@ struct Cancel: AsyncParsableCommand {
     @Option(help: "Seconds to wait for one request's answer.")
     var timeout: Int = 120
 
+    @Flag(name: .customLong("async"), help: "Submit the list as one job on the gateway and follow it (see cancelgate jobs).")
+    var asJob = false
+
+    @Option(help: "With --async: upstream calls per second for the whole job.")
+    var ratePerSecond: Double?
+
+    @Flag(help: "With --async: print the job and return at once instead of following it.")
+    var noFollow = false
+
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
         do {
+            if asJob { throw ExitCode(try await submitJob()) }
             let report = try await execute()
             throw ExitCode(report.exitCode)
         } catch let error as CancelCommandError {
@@ -100,6 +116,31 @@ struct Cancel: AsyncParsableCommand {
                     + "the requests already answered are replayed by the gateway, not cancelled twice.")
         }
         return report
+    }
+
+    /// `--async`: one `POST /v1/jobs` with every ID, then `JobFollower` unless `--no-follow`.
+    private func submitJob() async throws -> Int32 {
+        if dryRun { throw CancelCommandError(.usage, "--async cannot be a dry run; dry-run the list without --async") }
+        if confirm { throw CancelCommandError(.usage, "--confirm does not apply to --async jobs") }
+        if chunkSize != nil { throw CancelCommandError(.usage, "--chunk-size does not apply to --async: the gateway chunks a job itself") }
+        if json || csv { throw CancelCommandError(.usage, "--json and --csv do not apply to --async; use cancelgate jobs results JOB_ID --json") }
+        if let ratePerSecond, !(ratePerSecond > 0) { throw CancelCommandError(.usage, "--rate-per-second must be more than 0") }
+        let environment = ProcessInfo.processInfo.environment
+        let stdinIsFile = isatty(STDIN_FILENO) == 0
+        let ids = try IDList.read(arguments: ids, file: file, stdin: stdinIsFile ? { FileHandle.standardInput.readDataToEndOfFile() } : nil)
+        let http = try CurlClient()
+        defer { http.shutdown() }
+        let client = try GatewayClient(
+            server: server ?? environment["CANCELGATE_URL"] ?? "http://127.0.0.1:8080", token: environment["CANCELGATE_TOKEN"], http: http,
+            timeout: .seconds(timeout), logger: logging.makeLogger(label: "cancelgate.cancel"))
+        let (job, replayed) = try await client.submitJob(ids, upstream: upstream, reason: reason, ratePerSecond: ratePerSecond)
+        FileHandle.standardError.write(
+            Data("job \(job.jobID) \(replayed ? "(submitted earlier, same list)" : "accepted"): \(job.total) items\n".utf8))
+        if noFollow {
+            print(job.jobID)
+            return 0
+        }
+        return try await JobFollower(client: client, quiet: quiet).follow(job.jobID)
     }
 
     static func printError(_ message: String) {

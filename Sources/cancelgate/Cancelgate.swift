@@ -8,7 +8,7 @@ struct Cancelgate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cancelgate",
         abstract: "One HTTP endpoint that cancels runs across Kubiya, Skyvern, Meibel and C1.",
-        subcommands: [Serve.self, Check.self, Demo.self, Fakes.self, Cancel.self, Status.self, History.self],
+        subcommands: [Serve.self, Check.self, Demo.self, Fakes.self, Cancel.self, Status.self, History.self, Jobs.self],
         defaultSubcommand: Serve.self)
 
     /// argument-parser's own `main`, except that `cancelgate cancel` promises exit status 2 for

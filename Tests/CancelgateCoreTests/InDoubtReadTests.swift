@@ -74,13 +74,26 @@ import Testing
         #expect(transport.calls.filter { $0.hasPrefix("GET") }.count == 3, "reads are retried like any call")
     }
 
-    @Test func noAttemptLeftKeepsTheInDoubtResult() async {
+    /// No cancel may be sent again and the read shows the run still running: not in doubt any
+    /// more, a plain retryable failure (`upstream_unavailable`) with the provider's word.
+    @Test func noAttemptLeftAndARunningReadIsNotInDoubt() async {
         let transport = Script([.fail(.timeout, sent: true), .answer(200, #"{"id":"bex_1","status":"RUNNING"}"#)])
         let result = await Self.cancel(["bex_1"], provider: .meibel, maxAttempts: 1, transport)[0]
         #expect(result.outcome == .failed)
-        #expect(result.error?.code == .upstreamTimeout)
+        #expect(result.error?.code == .upstreamUnavailable, "\(result)")
+        #expect(result.error?.message.contains("still running") == true)
+        #expect(result.providerStatus == "RUNNING")
         #expect(result.retryable)
         #expect(transport.calls.count == 2)
+    }
+
+    /// No cancel may be sent again and the read fails too: the lost answer's own code stands.
+    @Test func noAttemptLeftAndAnUnreadableStatusKeepsTheInDoubtResult() async {
+        let transport = Script([.fail(.timeout, sent: true), .answer(503, "{}"), .answer(503, "{}"), .answer(503, "{}")])
+        let result = await Self.cancel(["bex_1"], provider: .meibel, maxAttempts: 1, transport)[0]
+        #expect(result.outcome == .failed)
+        #expect(result.error?.code == .upstreamTimeout, "\(result)")
+        #expect(result.retryable)
     }
 
     /// A batch in doubt is read per ID; only the run still running is sent again, alone.

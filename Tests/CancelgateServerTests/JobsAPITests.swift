@@ -14,7 +14,7 @@ import Testing
 @Suite(.timeLimit(.minutes(3)))
 struct JobsAPITests {
     static func run(
-        maxItems: Int = 1000, serverKeys: String = "", clients: [(name: String, token: String, upstreams: [String])] = [],
+        maxItems: Int = 1000, serverKeys: String = "", concurrency: Int? = nil, clients: [(name: String, token: String, upstreams: [String])] = [],
         seed: (FakeState) async -> Void = { _ in }, _ body: @Sendable (GatewayHarness) async throws -> Void
     ) async throws {
         let dir = try TemporaryDirectory()
@@ -23,6 +23,7 @@ struct JobsAPITests {
         settings.autoCreate = true
         settings.maxItems = maxItems
         settings.clients = clients
+        settings.concurrency = concurrency
         settings.logLevel = .info
         settings.serverKeys = serverKeys
         settings.store = #"{"type": "sqlite", "path": "\#(dir.file("jobs.db"))", "sweep_interval_ms": 200}"#
@@ -211,5 +212,49 @@ struct JobsAPITests {
             }
             #expect(results.filter { $0.error?.code == .jobCancelled }.count >= 20, "the chunks after the first were not sent")
         }
+    }
+
+    /// A job of 400 Meibel runs at 20 ms each, 4 at a time: a synchronous cancel sent while it
+    /// runs is answered while the job is still running, not after it (the job's calls wait
+    /// their turn at the same per-upstream limit, at most `concurrency` of them queued ahead).
+    @Test func aSynchronousCancelIsAnsweredWhileAJobRuns() async throws {
+        let ids = (0..<400).map { "bex_\(70_000 + $0)" }
+        try await Self.run(concurrency: 4, seed: { state in
+            for id in ids { await state.seed(.meibel, id: id, status: "RUNNING") }
+            await state.setLatency(.milliseconds(20), for: .meibel)
+        }) { h in
+            let job = try Self.decode(Job.self, try await Self.submit(h, GatewayHarness.body(ids: ids)))
+            while try Self.decode(Job.self, try await Self.get(h, "/v1/jobs/\(job.jobID)")).state == .queued {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            let report = try await h.cancel(ids: ["bex_79999", "tsk_79999"])
+            #expect(report.results.map(\.outcome) == [.cancelled, .cancelled])
+            let now = try Self.decode(Job.self, try await Self.get(h, "/v1/jobs/\(job.jobID)"))
+            #expect(now.state == .running && now.done < ids.count, "the synchronous cancel was answered while the job ran (\(now.done)/\(ids.count) done)")
+            let finished = try await Self.waitUntilFinished(h, job.jobID)
+            #expect(finished.summary.outcomes == ["cancelled": ids.count])
+        }
+    }
+
+    /// `rate_per_second` 20 over 30 Meibel runs (one call each), measured at the fake: the last
+    /// call arrives at least 29 / 20 s after the job was submitted. A lower bound only: a slow
+    /// host delays calls, never hastens them (per-second counts are not asserted, since a
+    /// stalled host releases its waiting calls together).
+    @Test func rateHoldsAtTheFake() async throws {
+        let ids = (0..<30).map { "bex_\(90_000 + $0)" }
+        try await Self.run(concurrency: 8) { h in
+            let submitted = ContinuousClock.now
+            let job = try Self.decode(Job.self, try await Self.submit(h, #"{"ids": \#(Self.jsonArray(ids)), "rate_per_second": 20}"#))
+            let finished = try await Self.waitUntilFinished(h, job.jobID)
+            #expect(finished.summary.outcomes == ["cancelled": ids.count])
+            let arrivals = await h.cancelCalls(.meibel).map(\.receivedAt).sorted()
+            #expect(arrivals.count == ids.count)
+            let spread = try #require(arrivals.last) - submitted
+            #expect(spread >= .milliseconds(29 * 1000 / 20), "30 calls within \(spread) of the submission at 20 per second")
+        }
+    }
+
+    static func jsonArray(_ ids: [String]) -> String {
+        "[" + ids.map { "\"\($0)\"" }.joined(separator: ",") + "]"
     }
 }

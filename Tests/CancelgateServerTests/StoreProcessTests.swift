@@ -193,7 +193,8 @@ struct PostgresReplicaTests {
     /// SIGKILL of the replica running a request: the other marks its record interrupted once the
     /// lease is over, 409s the key until then, and runs the retry after.
     @Test func aKilledReplicasRequestEndsInterruptedAndItsKeyIsReleased() async throws {
-        try await Self.withReplicas(2, database: "killed") { replicas in
+        // A lease long enough (8 s + 0.5 s) that a loaded host still asks B before it ends.
+        try await Self.withReplicas(2, database: "killed", requestTimeoutMs: 8000) { replicas in
             let (fakes, http, a, b) = (replicas.fakes, replicas.http, replicas.gateways[0], replicas.gateways[1])
                 await fakes.state.setFault(.hang, for: .meibel)
                 let pending = Task { try? await http.cancel(a.base, body: Self.body, key: "dies-1", requestID: "req-dies-1") }
@@ -204,7 +205,7 @@ struct PostgresReplicaTests {
                 _ = await fakes.state.clearFaults()
                 await fakes.state.releaseHangs()
 
-                // The lease (request_timeout_ms 3000 + lease_grace_ms 500) still holds the key.
+                // The lease (request_timeout_ms 8000 + lease_grace_ms 500) still holds the key.
                 let early = try await http.cancel(b.base, body: Self.body, key: "dies-1")
                 #expect(early.status == 409)
                 let record = try await http.waitForRecord(b.base, "req-dies-1") { $0.state == .interrupted }

@@ -173,7 +173,7 @@ struct Dispatcher: Sendable {
         default:
             let stillInDoubt = status.state != .running
             guard !expired, attempts < upstream.config.retry.maxAttempts else {
-                results[unit.key] = fallback.attempted(attempts, inDoubt: stillInDoubt)
+                results[unit.key] = stillInDoubt ? fallback.attempted(attempts, inDoubt: true) : Self.stillRunning(fallback, attempts, status)
                 return []
             }
             return upstream.adapter.cancelCalls(for: call.units, reason: reason).map { resend in
@@ -187,6 +187,21 @@ struct Dispatcher: Sendable {
         settled.providerStatus = status.providerStatus
         results[unit.key] = settled.with(attempts: attempts)
         return []
+    }
+
+    /// No more cancels may be sent, and the read after the last one shows the run still
+    /// running: whatever that cancel's lost answer would have said, it did not stop the run. A
+    /// failure whose code says "may have cancelled" would then be untrue: it is
+    /// `upstream_unavailable` (retryable), with the provider's word.
+    static func stillRunning(_ fallback: Resolution, _ attempts: Int, _ status: RunStatus) -> Resolution {
+        var settled = fallback.attempted(attempts)
+        guard settled.outcome == .failed, let error = settled.error, InDoubt.saysInDoubt.contains(error.code) || error.code == .inDoubt else {
+            return settled
+        }
+        settled.retryable = true
+        settled.error = ItemError(.upstreamUnavailable, "\(error.message) A status read after it shows the run still running; it was not cancelled.")
+        settled.providerStatus = status.providerStatus
+        return settled
     }
 
     private func log(_ reply: UpstreamReply, of call: UnitCall, upstream: String, logger: Logger) {

@@ -1,0 +1,121 @@
+import CancelgateFakes
+import CancelgateWire
+import CurlClient
+import Foundation
+import Testing
+
+/// A job survives the SIGKILL of the process running it (CONTRACT §6): on SQLite the same
+/// gateway restarted, on PostgreSQL another replica, finishes it from what was committed. No
+/// item has two results; only items of the chunk in flight reached the provider twice.
+@Suite(.serialized, .timeLimit(.minutes(3)), .enabled(if: processTestsEnabled))
+struct JobsProcessTests {
+    /// 30 Meibel runs in chunks of 10; the second chunk's runs hang at the fake.
+    static let ids = (0..<30).map { "bex_\(81_000 + $0)" }
+    static let inFlight = Set(ids[10..<20])
+
+    static func submit(_ http: GatewayHTTP, _ base: String) async throws -> Job {
+        let response = try await http.client.execute(
+            CurlRequest(
+                method: "POST", url: base + "/v1/jobs", headers: [HTTPHeader("Content-Type", "application/json")],
+                body: Data(GatewayHarness.body(ids: ids).utf8)))
+        #expect(response.status == 202, "\(String(decoding: response.body, as: UTF8.self))")
+        return try JSONDecoder().decode(Job.self, from: response.body)
+    }
+
+    /// Polls the job on `base` until it is finished (or 60 s pass).
+    static func waitUntilFinished(_ http: GatewayHTTP, _ base: String, _ jobID: String) async throws -> Job {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            if let response = try? await http.get(base + "/v1/jobs/" + jobID), response.status == 200,
+                let job = try? JSONDecoder().decode(Job.self, from: response.body), job.state.isFinished
+            {
+                return job
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Issue.record("job \(jobID) did not finish")
+        throw CancellationError()
+    }
+
+    static func results(_ http: GatewayHTTP, _ base: String, _ jobID: String) async throws -> [ItemResult] {
+        let response = try await http.get(base + "/v1/jobs/\(jobID)/results?limit=10000")
+        #expect(response.status == 200)
+        struct Page: Decodable { let results: [ItemResult] }
+        return try JSONDecoder().decode(Page.self, from: response.body).results
+    }
+
+    /// Starts the job on `first`, waits until its second chunk hangs at the fake, kills `first`,
+    /// releases the fake, and lets `finish` (a restart or another replica) end it; then checks.
+    static func killMidJob(
+        _ fakes: FakeUpstreams, _ http: GatewayHTTP, first: ServeProcess, finish: () async throws -> ServeProcess
+    ) async throws {
+        for id in ids { await fakes.state.seed(.meibel, id: id, status: "RUNNING") }
+        await fakes.state.setFault(.hang, for: .meibel, ids: inFlight)
+        let job = try await submit(http, first.base)
+        await fakes.state.waitUntilHeld(1)
+        first.signal(SIGKILL)
+        _ = try await first.waitForExit()
+        _ = await fakes.state.clearFaults()
+        await fakes.state.releaseHangs()
+
+        let second = try await finish()
+        defer { second.signal(SIGKILL) }
+        let finished = try await waitUntilFinished(http, second.base, job.jobID)
+        #expect(finished.state == .completed && finished.done == ids.count, "\(finished)")
+        let results = try await results(http, second.base, job.jobID)
+        #expect(results.map(\.index) == Array(ids.indices), "one result per item")
+        #expect(results.map(\.id) == ids)
+        let calls = await fakes.state.calls(.meibel).filter { !$0.isStatusRead }
+        for (id, result) in zip(ids, results) {
+            let sent = calls.filter { $0.ids == [id] }.count
+            if inFlight.contains(id) {
+                #expect(sent >= 1 && sent <= 2, "\(id) sent \(sent) times")
+                // Sent again after the crash: cancelled now, or a failure the in-doubt rules name.
+                #expect(result.outcome == .cancelled || (result.outcome == .failed && result.error?.code == .inDoubt), "\(result)")
+            } else {
+                #expect(sent == 1, "\(id) was outside the chunk in flight, yet sent \(sent) times")
+                #expect(result.outcome == .cancelled, "\(result)")
+            }
+        }
+        #expect(second.log.contains("job taken over"))
+    }
+
+    @Test func sqliteRestartFinishesAJobKilledMidChunk() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try await FakesServer.run { fakes, port in
+            try Data(fakes.routesJSON(port: port, maxItems: 10).utf8).write(to: URL(fileURLWithPath: dir.file("routes.json")))
+            let http = GatewayHTTP(client: try CurlClient())
+            defer { http.client.shutdown() }
+            let first = try ServeProcess(config: dir.file("routes.json"), directory: dir.path)
+            try await first.waitUntilListening()
+            try await Self.killMidJob(fakes, http, first: first) {
+                let restarted = try ServeProcess(config: dir.file("routes.json"), directory: dir.path, name: "restarted")
+                try await restarted.waitUntilListening()
+                return restarted
+            }
+        }
+    }
+
+    @Test func postgresAnotherReplicaFinishesAJobKilledMidChunk() async throws {
+        try await PostgresCluster.with { cluster in
+            let url = try cluster.createDatabase("jobs")
+            let dir = try TemporaryDirectory()
+            defer { dir.remove() }
+            try await FakesServer.run { fakes, port in
+                let routes = withStore(fakes.routesJSON(port: port, maxItems: 10), #"{"type": "postgres", "url": "\#(url)", "pool_size": 4}"#)
+                try Data(routes.utf8).write(to: URL(fileURLWithPath: dir.file("routes.json")))
+                let http = GatewayHTTP(client: try CurlClient())
+                defer { http.client.shutdown() }
+                let a = try ServeProcess(config: dir.file("routes.json"), directory: dir.path, name: "replica-a")
+                try await a.waitUntilListening()
+                // B starts only after A claimed the job, so that A (not B) is the one killed.
+                try await Self.killMidJob(fakes, http, first: a) {
+                    let b = try ServeProcess(config: dir.file("routes.json"), directory: dir.path, name: "replica-b")
+                    try await b.waitUntilListening()
+                    return b
+                }
+            }
+        }
+    }
+}
