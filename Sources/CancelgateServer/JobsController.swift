@@ -56,7 +56,7 @@ struct JobsController: Sendable {
                 scope: "jobs:\(context.caller ?? "")", key: key,
                 fingerprint: IdempotencyFingerprint.of(cancel) + (body.ratePerSecond.map { ";rate=\($0)" } ?? ""))
         }
-        let created = try await write(context) {
+        let created = try await read(context) {
             try await store.createJob(job, entries: entries, requestID: requestID, allowedUpstreams: context.allowedUpstreams, key: key)
         }
         switch created {
@@ -101,7 +101,7 @@ struct JobsController: Sendable {
         let page = try await read(context) { try await store.jobResults(jobID: job.jobID, outcome: only, afterIndex: start, limit: limit + 1) }
         let shown = Array(page.prefix(limit))
         let next = page.count > limit ? shown.last.map { "r1.\($0.index)" } : nil
-        return try RecordsController.json(ResultPage(results: shown, next_cursor: next))
+        return try RecordsController.json(RecordsController.ListPage(key: "results", items: shown, nextCursor: next))
     }
 
     @Sendable func list(_ request: Request, context: GatewayContext) async throws -> Response {
@@ -123,14 +123,14 @@ struct JobsController: Sendable {
         guard errors.isEmpty else { throw Problem.invalid(errors) }
         let checked = query
         let page = try await read(context) { try await store.jobs(checked) }
-        return try RecordsController.json(JobList(jobs: page.jobs, next_cursor: page.next?.token))
+        return try RecordsController.json(RecordsController.ListPage(key: "jobs", items: page.jobs, nextCursor: page.next?.token))
     }
 
     @Sendable func cancel(_ request: Request, context: GatewayContext) async throws -> Response {
         let store = try jobStore()
         let jobID = context.parameters.get("job_id") ?? ""
         let visibility = RecordsController.visibility(context)
-        guard let job = try await write(context, { try await store.requestJobCancel(jobID, visibility: visibility) }) else { throw Self.unknownJob }
+        guard let job = try await read(context, { try await store.requestJobCancel(jobID, visibility: visibility) }) else { throw Self.unknownJob }
         context.logger.info("job cancel requested", metadata: ["job.id": "\(jobID)", "job.state": "\(job.state.rawValue)"])
         var response = try RecordsController.json(job)
         response.status = .accepted
@@ -138,32 +138,6 @@ struct JobsController: Sendable {
     }
 
     // MARK: Helpers
-
-    struct ResultPage: Encodable {
-        let results: [ItemResult]
-        let next_cursor: String?
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(results, forKey: .results)
-            try container.encode(next_cursor, forKey: .next_cursor)
-        }
-
-        enum CodingKeys: String, CodingKey { case results, next_cursor }
-    }
-
-    struct JobList: Encodable {
-        let jobs: [Job]
-        let next_cursor: String?
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(jobs, forKey: .jobs)
-            try container.encode(next_cursor, forKey: .next_cursor)
-        }
-
-        enum CodingKeys: String, CodingKey { case jobs, next_cursor }
-    }
 
     static let unknownJob = Problem(.notFound, type: "not-found", title: "Not found", detail: "No job with this ID is visible to you.")
 
@@ -224,21 +198,19 @@ struct JobsController: Sendable {
         return limit
     }
 
-    private func read<T: Sendable>(_ context: GatewayContext, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        try await StoreAccess.bounded(context, metrics: live.metrics, body)
-    }
+    static let unavailable = "The store did not answer in time. Send again shortly: with the same Idempotency-Key a job is never created twice."
 
-    private func write<T: Sendable>(_ context: GatewayContext, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        try await StoreAccess.bounded(context, metrics: live.metrics, body)
+    private func read<T: Sendable>(_ context: GatewayContext, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await StoreAccess.bounded(context, metrics: live.metrics, operation: "jobs", detail: Self.unavailable, body)
     }
 }
 
-/// A store call from a handler: bounded in time, a 503 (with `Retry-After`) when the store fails.
+/// A store call from a handler (records, jobs): bounded in time, a 503 (with `Retry-After`,
+/// `detail` saying what the caller may do) when the store fails; `operation` labels the error metric.
 enum StoreAccess {
-    static let timeout: Duration = .seconds(10)
-
     static func bounded<T: Sendable>(
-        _ context: GatewayContext, metrics: GatewayMetrics, _ body: @escaping @Sendable () async throws -> T
+        _ context: GatewayContext, metrics: GatewayMetrics, timeout: Duration = .seconds(10), operation: String, detail: String,
+        storeKind: String? = nil, _ body: @escaping @Sendable () async throws -> T
     ) async throws -> T {
         do {
             return try await BoundedWait.run(timeout, body)
@@ -247,11 +219,11 @@ enum StoreAccess {
         } catch let problem as Problem {
             throw problem
         } catch {
-            metrics.storeError(operation: "jobs")
-            context.logger.error("store call failed", metadata: ["error": "\(StoreErrorText.describe(error))"])
-            var problem = Problem(
-                .serviceUnavailable, type: "store-unavailable", title: "Store unavailable",
-                detail: "The store did not answer in time. Send again shortly: with the same Idempotency-Key a job is never created twice.")
+            metrics.storeError(operation: operation)
+            var metadata: Logger.Metadata = ["error": "\(StoreErrorText.describe(error))"]
+            if let storeKind { metadata["store.type"] = "\(storeKind)" }
+            context.logger.error("store read failed", metadata: metadata)
+            var problem = Problem(.serviceUnavailable, type: "store-unavailable", title: "Store unavailable", detail: detail)
             problem.headers[.retryAfter] = "5"
             throw problem
         }

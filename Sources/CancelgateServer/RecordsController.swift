@@ -33,20 +33,28 @@ struct RecordsController: Sendable {
         let query = try Self.query(request.uri.queryParameters, visibility: Self.visibility(context))
         let store = keeper.store
         let page = try await read(context) { try await store.records(query) }
-        return try Self.json(Page(cancels: page.records, next_cursor: page.next?.token))
+        return try Self.json(ListPage(key: "cancels", items: page.records, nextCursor: page.next?.token))
     }
 
-    struct Page: Encodable {
-        let cancels: [CancelRecord]
-        let next_cursor: String?
+    /// A page of a list: `{"<key>": [...], "next_cursor": "…" | null}` (the null written out, as
+    /// the contract lists the field). Records, jobs and a job's results all answer one.
+    struct ListPage<Element: Encodable>: Encodable {
+        let key: String
+        let items: [Element]
+        let nextCursor: String?
 
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(cancels, forKey: .cancels)
-            try container.encode(next_cursor, forKey: .next_cursor)
+        struct Key: CodingKey {
+            let stringValue: String
+            init(stringValue: String) { self.stringValue = stringValue }
+            var intValue: Int? { nil }
+            init?(intValue: Int) { nil }
         }
 
-        enum CodingKeys: String, CodingKey { case cancels, next_cursor }
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: Key.self)
+            try container.encode(items, forKey: Key(stringValue: key))
+            try container.encode(nextCursor, forKey: Key(stringValue: "next_cursor"))
+        }
     }
 
     static func visibility(_ context: GatewayContext) -> RecordVisibility {
@@ -56,19 +64,10 @@ struct RecordsController: Sendable {
 
     /// Reads the store, or answers 503 when it cannot.
     private func read<T: Sendable>(_ context: GatewayContext, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        do {
-            return try await BoundedWait.run(Self.readTimeout, body)
-        } catch is CancellationError {
-            throw CancellationError()
-        } catch {
-            keeper.metrics.storeError(operation: "read")
-            context.logger.error("store read failed", metadata: ["store.type": "\(keeper.store.kind)", "error": "\(StoreErrorText.describe(error))"])
-            var problem = Problem(
-                .serviceUnavailable, type: "store-unavailable", title: "Store unavailable",
-                detail: "The record store did not answer; cancels are still served and recorded once it is back. Try again shortly.")
-            problem.headers[.retryAfter] = "5"
-            throw problem
-        }
+        try await StoreAccess.bounded(
+            context, metrics: keeper.metrics, timeout: Self.readTimeout, operation: "read",
+            detail: "The record store did not answer; cancels are still served and recorded once it is back. Try again shortly.",
+            storeKind: keeper.store.kind, body)
     }
 
     /// The query string, checked: every problem names its parameter (`/query/<name>`).

@@ -156,8 +156,8 @@ extension SQLStore: JobStore {
         let written: Summary? = try await driver.transaction { executor in
             // The lease first: a runner that lost it writes nothing.
             let held = try await executor.query(
-                "SELECT done FROM jobs WHERE job_id = $1 AND lease_owner = $2 AND state = 'running'", [jobID, owner])
-            guard !held.isEmpty else { return nil }
+                "SELECT summary FROM jobs WHERE job_id = $1 AND lease_owner = $2 AND state = 'running'", [jobID, owner])
+            guard let row = held.first else { return nil }
             var all = results
             if let low = results.map(\.index).min(), let high = results.map(\.index).max() {
                 let byIndex = Dictionary(results.map { ($0.index, $0) }, uniquingKeysWith: { first, _ in first })
@@ -182,8 +182,7 @@ extension SQLStore: JobStore {
                 if !rows.isEmpty { landed.append(result) }
             }
             let summary = Summary(landed)
-            let current = try await executor.query("SELECT summary FROM jobs WHERE job_id = $1", [jobID])
-            let merged = try Self.decode(Summary.self, current.first?[0].text ?? "{}").adding(summary)
+            let merged = try Self.decode(Summary.self, row[0].text ?? "{}").adding(summary)
             _ = try await executor.query(
                 """
                 UPDATE jobs SET done = done + $1, summary = $2, next_index = $3, in_flight_from = NULL, in_flight_to = NULL
