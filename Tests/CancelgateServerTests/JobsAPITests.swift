@@ -14,7 +14,8 @@ import Testing
 @Suite(.timeLimit(.minutes(3)))
 struct JobsAPITests {
     static func run(
-        maxItems: Int = 1000, serverKeys: String = "", concurrency: Int? = nil, clients: [(name: String, token: String, upstreams: [String])] = [],
+        maxItems: Int = 1000, serverKeys: String = "", concurrency: Int? = nil, requestTimeoutMs: Int = 10_000,
+        clients: [(name: String, token: String, upstreams: [String])] = [],
         seed: (FakeState) async -> Void = { _ in }, _ body: @Sendable (GatewayHarness) async throws -> Void
     ) async throws {
         let dir = try TemporaryDirectory()
@@ -24,6 +25,7 @@ struct JobsAPITests {
         settings.maxItems = maxItems
         settings.clients = clients
         settings.concurrency = concurrency
+        settings.requestTimeoutMs = requestTimeoutMs
         settings.logLevel = .info
         settings.serverKeys = serverKeys
         settings.store = #"{"type": "sqlite", "path": "\#(dir.file("jobs.db"))", "sweep_interval_ms": 200}"#
@@ -219,7 +221,8 @@ struct JobsAPITests {
     /// their turn at the same per-upstream limit, at most `concurrency` of them queued ahead).
     @Test func aSynchronousCancelIsAnsweredWhileAJobRuns() async throws {
         let ids = (0..<400).map { "bex_\(70_000 + $0)" }
-        try await Self.run(concurrency: 4, seed: { state in
+        // The chunk (all 400, 2 s on an idle host) must fit its request deadline on a loaded one.
+        try await Self.run(concurrency: 4, requestTimeoutMs: 60_000, seed: { state in
             for id in ids { await state.seed(.meibel, id: id, status: "RUNNING") }
             await state.setLatency(.milliseconds(20), for: .meibel)
         }) { h in
