@@ -27,7 +27,7 @@ public struct StoreMaintenanceService: Service {
                 lastRetention = .now
             }
             let interval = Duration.milliseconds(store.sweepIntervalMs)
-            _ = try? await cancelOnGracefulShutdown { try await Task.sleep(for: interval) }
+            _ = try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
         // Last chance for writes still queued.
         await keeper.retryPending()

@@ -65,20 +65,59 @@ import Testing
         #expect(seen.peak == 3, "4 requests × 6 Meibel calls never had more than `concurrency` in flight")
     }
 
-    @Test func aCallStillQueuedAtTheDeadlineIsNotSent() async throws {
-        // One slot, calls of 400 ms, a 1 s deadline: some calls never get the slot.
-        let transport = GaugedTransport(pause: .milliseconds(400))
-        let service = CancelService(config: Self.config(concurrency: 1, timeoutMs: 1_000), transport: transport)
-        let report = await service.cancel(Self.request(6), logger: Logger(label: "test"))
-        // Calls sent near the deadline get what is left of it and may time out (and be retried);
-        // the ones still queued when it passes are never sent, and say so.
-        let allowed: Set<ErrorCode> = [.deadlineExceeded, .upstreamTimeout, .inDoubt]
-        for result in report.results where result.outcome != .cancelled {
-            #expect(result.outcome == .failed && result.retryable && allowed.contains(result.error?.code ?? .forbidden), "\(result)")
+    /// Answers its first `answered` calls at once; holds every later one until its task is
+    /// cancelled (a curl transfer cut off by the request's deadline).
+    final class HoldingTransport: HTTPTransport, @unchecked Sendable {  // unchecked: vars only under `lock`
+        private let lock = NSLock()
+        private var inFlight = 0
+        private var peak = 0
+        private var calls = 0
+        let answered: Int
+        let held: AsyncStream<Void>.Continuation
+
+        init(answered: Int, held: AsyncStream<Void>.Continuation) {
+            self.answered = answered
+            self.held = held
         }
-        let unsent = report.results.filter { $0.error?.code == .deadlineExceeded && $0.attempts == 0 }
-        #expect(!unsent.isEmpty)
-        #expect(transport.snapshot.calls == report.results.map(\.attempts).reduce(0, +), "an item's attempts are the calls it made")
+
+        var snapshot: (peak: Int, calls: Int) { lock.withLock { (peak, calls) } }
+
+        func execute(_ request: CurlRequest) async throws(CurlError) -> CurlResponse {
+            let number: Int = lock.withLock {
+                inFlight += 1
+                calls += 1
+                peak = max(peak, inFlight)
+                return calls
+            }
+            defer { lock.withLock { inFlight -= 1 } }
+            guard number > answered else { return CurlResponse(status: 200, body: Data(#"{"status": "CANCELED"}"#.utf8)) }
+            held.yield()
+            try? await Task.sleep(for: .seconds(3600))  // ends at once when cancelled
+            throw CurlError(kind: .cancelled, call: "transfer", requestSent: true, message: "cancelled")
+        }
+    }
+
+    /// One slot, six calls, the third never answered: when the deadline passes (a manual clock)
+    /// the held call is cut off and the three still queued were never sent, and say so.
+    @Test func aCallStillQueuedAtTheDeadlineIsNotSent() async throws {
+        let clock = ManualClock()
+        let held = AsyncStream<Void>.makeStream()
+        let transport = HoldingTransport(answered: 2, held: held.continuation)
+        let config = Self.config(concurrency: 1, timeoutMs: 1_000)
+        let service = CancelService(config: config, dispatcher: Dispatcher(config: config, transport: transport, clock: UpstreamClock(clock)))
+        let report = Task { await service.cancel(Self.request(6), logger: Logger(label: "test")) }
+        var arrivals = held.stream.makeAsyncIterator()
+        _ = await arrivals.next()
+        await clock.waitForSleepers(1)  // the deadline
+        clock.advance(by: .seconds(1))
+        let results = await report.value.results
+        #expect(results[0...1].allSatisfy { $0.outcome == .cancelled && $0.attempts == 1 })
+        #expect(results[2].outcome == .failed && results[2].retryable && results[2].attempts == 1, "\(results[2])")
+        #expect([.deadlineExceeded, .inDoubt].contains(results[2].error?.code), "the cut-off call may have acted: \(results[2])")
+        for result in results[3...] {
+            #expect(result.outcome == .failed && result.retryable && result.error?.code == .deadlineExceeded && result.attempts == 0, "\(result)")
+        }
+        #expect(transport.snapshot.calls == 3, "an item's attempts are the calls it made")
         #expect(transport.snapshot.peak == 1)
     }
 
