@@ -12,8 +12,9 @@ public import ServiceLifecycle
 /// For each chunk: the lease is renewed and the chunk marked in flight (before its first call),
 /// the chunk is cancelled (the lease renewed every third of its length meanwhile), and its
 /// results are committed in one transaction that checks the lease is still this runner's. A
-/// runner that lost its lease writes nothing; a runner that takes over a job whose runner died
-/// sends that runner's chunk in flight again, its failures `in_doubt` (§3).
+/// runner that lost its lease writes nothing. A runner that takes over a job whose runner died
+/// treats that runner's chunk in flight as sent with its answers lost (`CancelEntry.sentBefore`):
+/// each item's status is read before its cancel is sent again (§7).
 ///
 /// At graceful shutdown a job's chunk in flight is finished and committed, then the job is
 /// handed back (queued, lease released) for any replica to go on with.
@@ -72,7 +73,7 @@ public struct JobRunnerService: Service {
                     }
                     continue  // maybe another is waiting
                 }
-                _ = try? await cancelOnGracefulShutdown { try await Task.sleep(for: settings.pollInterval) }
+                _ = try? await cancelWhenGracefulShutdown { try await Task.sleep(for: settings.pollInterval) }
             }
         }
     }
@@ -127,17 +128,26 @@ public struct JobRunnerService: Service {
                 }
                 let request = CancelRequest(
                     requestID: "\(lease.requestID)-\(range.lowerBound)", reason: lease.job.reason,
-                    entries: entries.map { CancelEntry(id: $0.id, upstream: $0.upstream) }, allowedUpstreams: lease.allowedUpstreams, pacer: pacer)
+                    entries: entries.map { CancelEntry(id: $0.id, upstream: $0.upstream, sentBefore: inDoubt?.contains($0.index) == true) },
+                    allowedUpstreams: lease.allowedUpstreams, pacer: pacer, sendWindow: Self.sendWindow(runtime.config.server))
                 let report = await whileRenewing(lease) { await runtime.service.cancel(request, logger: logger) }
-                let results = zip(entries, report.results).map { entry, result in
+                var results = zip(entries, report.results).map { entry, result in
                     var result = result
                     result.index = entry.index
-                    return inDoubt?.contains(entry.index) == true ? result.afterLostSend() : result
+                    return result
                 }
-                guard try await store.commitResults(results, lease: &lease, nextIndex: last.index + 1, nowMs: RecordTime.nowMs()) else {
+                // What the deadline stopped before it was sent is not failed but queued again: a
+                // job waits its turn at the upstreams' limits (shared with every request).
+                let unsent = results.first(where: \.wasNeverSent)?.index
+                results.removeAll(where: \.wasNeverSent)
+                guard try await store.commitResults(results, lease: &lease, nextIndex: unsent ?? last.index + 1, nowMs: RecordTime.nowMs()) else {
                     return lost(lease)
                 }
                 inDoubt = nil
+                if results.isEmpty {
+                    // Nothing got out before the deadline: the upstreams are busy; wait, then try again.
+                    _ = try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
+                }
                 for (upstream, count) in Dictionary(grouping: results.compactMap(\.upstream), by: { $0 }).mapValues(\.count) {
                     live.metrics.jobItemsDone(upstream: upstream, count: count)
                 }
@@ -145,7 +155,7 @@ public struct JobRunnerService: Service {
                 live.metrics.storeError(operation: "job_chunk")
                 logger.error(
                     "a job's store write failed; the chunk is tried again", metadata: ["job.id": "\(lease.job.jobID)", "error": "\(StoreErrorText.describe(error))"])
-                _ = try? await cancelOnGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
+                _ = try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
             }
         }
     }
@@ -201,11 +211,25 @@ public struct JobRunnerService: Service {
         }
     }
 
+    /// How long a chunk's calls may start: half the request deadline, so those in flight at its
+    /// end still have the other half to answer. What did not start is queued again.
+    static func sendWindow(_ server: ServerConfig) -> Duration {
+        server.requestTimeout / 2
+    }
+
     /// A job's chunk: `max_items`, or with `rate_per_second` what that rate sends in a third of
     /// the request deadline (so a chunk's calls fit in it), at least one.
     static func chunkSize(_ server: ServerConfig, _ job: Job) -> Int {
         guard let rate = job.ratePerSecond else { return server.maxItems }
         return max(1, min(server.maxItems, Int(rate * Double(server.requestTimeoutMs) / 3000)))
+    }
+}
+
+extension ItemResult {
+    /// Failed before its call was sent, only for want of time: the request's deadline passed
+    /// while the call waited for the upstream's concurrency or rate limit.
+    var wasNeverSent: Bool {
+        outcome == .failed && attempts == 0 && (error?.code == .deadlineExceeded || error?.code == .rateLimited)
     }
 }
 

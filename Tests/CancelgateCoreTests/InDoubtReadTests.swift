@@ -18,15 +18,18 @@ import Testing
         #"{"id":"e","status":"\#(status)","completed_at":"2026-11-23T16:20:08.512406+00:00"}"#
     }
 
+    /// - Parameter sentBefore: IDs whose cancel a job's earlier runner may have sent (`CancelEntry.sentBefore`).
     static func cancel(
-        _ ids: [String], provider: ProviderKind, mode: CallMode = .batch, maxAttempts: Int = 3, _ transport: Script
+        _ ids: [String], provider: ProviderKind, mode: CallMode = .batch, maxAttempts: Int = 3, sentBefore: Set<String> = [],
+        readInDoubt: Bool = true, _ transport: Script
     ) async -> [ItemResult] {
         let upstream = UpstreamConfig(
             name: provider.rawValue, provider: provider, baseURL: "http://upstream.test", mode: mode, concurrency: 1,
-            retry: RetryConfig(maxAttempts: maxAttempts, baseDelayMs: 1, maxDelayMs: 5))
+            retry: RetryConfig(maxAttempts: maxAttempts, baseDelayMs: 1, maxDelayMs: 5), readInDoubt: readInDoubt)
         let config = RoutesConfig(server: ServerConfig(requestTimeoutMs: 5_000), upstreams: [upstream])
         let service = CancelService(config: config, dispatcher: Dispatcher(config: config, transport: transport, unitRandom: { 1 }))
-        let request = CancelRequest(requestID: "r", reason: "test", entries: ids.map { CancelEntry(id: $0, upstream: provider.rawValue) })
+        let request = CancelRequest(
+            requestID: "r", reason: "test", entries: ids.map { CancelEntry(id: $0, upstream: provider.rawValue, sentBefore: sentBefore.contains($0)) })
         return await service.cancel(request, logger: Logger(label: "test")).results
     }
 
@@ -127,5 +130,46 @@ import Testing
         let result = await Self.cancel(["bex_1"], provider: .meibel, transport)[0]
         #expect(result.outcome == .cancelled)
         #expect(transport.calls.allSatisfy { $0.hasPrefix("POST") })
+    }
+
+    /// A job's chunk taken over after its runner died (CONTRACT §6): the entry that runner may
+    /// have sent is read before anything else and, read cancelled, never sent again; the
+    /// fresh entry of the same batch goes out alone.
+    @Test func anEntrySentBeforeIsReadFirst() async {
+        let batch = #"{"results":[{"execution_id":"\#(Self.otherID)","success":true,"workflow_id":"w","error":null,"terminated_at":"2026-11-23T16:21:00+00:00"}]}"#
+        let transport = Script([.answer(200, Self.kubiyaExecution("cancelled")), .answer(200, batch)])
+        let results = await Self.cancel([Self.kubiyaID, Self.otherID], provider: .kubiya, sentBefore: [Self.kubiyaID], transport)
+        #expect(results.map(\.outcome) == [.cancelled, .cancelled])
+        #expect(results.map(\.attempts) == [1, 1], "the lost send counts as the first")
+        #expect(results[0].providerStatus == "cancelled")
+        #expect(transport.calls == ["GET /api/v1/executions/\(Self.kubiyaID)", "POST /api/v1/executions/batch/terminate"])
+        #expect(transport.bodies[1].contains(Self.otherID) && !transport.bodies[1].contains(Self.kubiyaID))
+    }
+
+    @Test func anEntrySentBeforeThatStillRunsIsSentOnce() async {
+        let transport = Script([.answer(200, #"{"id":"bex_1","status":"RUNNING"}"#), .answer(200, #"{"id":"bex_1","status":"CANCELED"}"#)])
+        let result = await Self.cancel(["bex_1"], provider: .meibel, sentBefore: ["bex_1"], transport)[0]
+        #expect(result.outcome == .cancelled)
+        #expect(result.attempts == 2)
+        #expect(transport.calls.map { $0.prefix(4) } == ["GET ", "POST"])
+    }
+
+    /// The read fails and no cancel may follow: the item is in doubt, not a plain failure.
+    @Test func anEntrySentBeforeWithNoReadAndNoAttemptLeftIsInDoubt() async {
+        let transport = Script([.answer(503, "{}")])
+        let result = await Self.cancel(["bex_1"], provider: .meibel, maxAttempts: 1, sentBefore: ["bex_1"], transport)[0]
+        #expect(result.outcome == .failed && result.retryable)
+        #expect(result.error?.code == .inDoubt, "\(result)")
+    }
+
+    /// `read_in_doubt: false`: sent again at once, as a retry after a lost answer; a failure
+    /// then is `in_doubt` (the lost send may have acted).
+    @Test func withReadsOffAnEntrySentBeforeIsResentAndItsFailureIsInDoubt() async {
+        let transport = Script([.answer(500, "{}")])
+        let result = await Self.cancel(["bex_1"], provider: .meibel, maxAttempts: 2, sentBefore: ["bex_1"], readInDoubt: false, transport)[0]
+        #expect(transport.calls.count == 1 && transport.calls[0].hasPrefix("POST"), "\(transport.calls)")
+        #expect(result.outcome == .failed && result.retryable)
+        #expect(result.error?.code == .inDoubt, "\(result)")
+        #expect(result.attempts == 2)
     }
 }

@@ -239,6 +239,26 @@ struct JobsAPITests {
         }
     }
 
+    /// A chunk whose calls take longer than the request deadline (60 one-by-one Meibel calls of
+    /// 50 ms on one slot, a 2 s deadline): calls stop starting halfway, those in flight finish,
+    /// and what was not sent is queued again, so no item ends `deadline_exceeded` or in doubt
+    /// and each run is sent once.
+    @Test func aChunkLongerThanItsDeadlineIsSentInPartsNotCutOff() async throws {
+        let ids = (0..<60).map { "bex_\(60_000 + $0)" }
+        try await Self.run(concurrency: 1, requestTimeoutMs: 2_000, seed: { state in
+            for id in ids { await state.seed(.meibel, id: id, status: "RUNNING") }
+            await state.setLatency(.milliseconds(50), for: .meibel)
+        }) { h in
+            let job = try Self.decode(Job.self, try await Self.submit(h, GatewayHarness.body(ids: ids)))
+            let finished = try await Self.waitUntilFinished(h, job.jobID)
+            let results = try await Self.allResults(h, job.jobID, limit: 100)
+            #expect(finished.summary.outcomes == ["cancelled": ids.count], "\(results.filter { $0.outcome != .cancelled }.prefix(3))")
+            #expect(results.map(\.id) == ids)
+            let sent = await h.cancelCalls(.meibel).flatMap(\.ids)
+            #expect(sent.sorted() == ids.sorted(), "each run sent once")
+        }
+    }
+
     /// `rate_per_second` 20 over 30 Meibel runs (one call each), measured at the fake: the last
     /// call arrives at least 29 / 20 s after the job was submitted. A lower bound only: a slow
     /// host delays calls, never hastens them (per-second counts are not asserted, since a

@@ -6,7 +6,8 @@ import Testing
 
 /// A job survives the SIGKILL of the process running it (CONTRACT §6): on SQLite the same
 /// gateway restarted, on PostgreSQL another replica, finishes it from what was committed. No
-/// item has two results; only items of the chunk in flight reached the provider twice.
+/// item has two results; only items of the chunk in flight reached the provider twice, and only
+/// after a status read showed them still running.
 @Suite(.serialized, .timeLimit(.minutes(3)), .enabled(if: processTestsEnabled))
 struct JobsProcessTests {
     /// 30 Meibel runs in chunks of 10; the second chunk's runs hang at the fake.
@@ -65,15 +66,21 @@ struct JobsProcessTests {
         let results = try await results(http, second.base, job.jobID)
         #expect(results.map(\.index) == Array(ids.indices), "one result per item")
         #expect(results.map(\.id) == ids)
-        let calls = await fakes.state.calls(.meibel).filter { !$0.isStatusRead }
+        let all = await fakes.state.calls(.meibel)
+        let calls = all.filter { !$0.isStatusRead }
         for (id, result) in zip(ids, results) {
-            let sent = calls.filter { $0.ids == [id] }.count
+            let sent = calls.filter { $0.ids == [id] }
             if inFlight.contains(id) {
-                #expect(sent >= 1 && sent <= 2, "\(id) sent \(sent) times")
-                // Sent again after the crash: cancelled now, or a failure the in-doubt rules name.
+                // In doubt after the crash: read first (CONTRACT §7), sent again only if still running.
+                let reads = all.filter { $0.isStatusRead && $0.ids == [id] }
+                #expect(sent.count >= 1 && sent.count <= 2, "\(id) sent \(sent.count) times")
+                #expect(!reads.isEmpty, "\(id) was in the chunk in flight, yet its status was not read")
+                if sent.count == 2, let read = reads.first {
+                    #expect(read.receivedAt < sent[1].receivedAt, "\(id) was sent again before its status was read")
+                }
                 #expect(result.outcome == .cancelled || (result.outcome == .failed && result.error?.code == .inDoubt), "\(result)")
             } else {
-                #expect(sent == 1, "\(id) was outside the chunk in flight, yet sent \(sent) times")
+                #expect(sent.count == 1, "\(id) was outside the chunk in flight, yet sent \(sent.count) times")
                 #expect(result.outcome == .cancelled, "\(result)")
             }
         }

@@ -18,18 +18,3 @@ extension CancelService {
         }
     }
 }
-
-extension ItemResult {
-    /// This result of a chunk sent again after the runner that first sent it died (CONTRACT §6):
-    /// a failure that does not rule out that the lost send cancelled the run is `in_doubt`,
-    /// retryable, as after any attempt whose answer was lost (§3).
-    public func afterLostSend() -> ItemResult {
-        guard outcome == .failed, let error, !InDoubt.definiteFailures.contains(error.code), !InDoubt.saysInDoubt.contains(error.code),
-            error.code != .inDoubt
-        else { return self }
-        var copy = self
-        copy.retryable = true
-        copy.error = ItemError(.inDoubt, "A send before the job's runner stopped may already have cancelled the run; this one failed: \(error.message)")
-        return copy
-    }
-}

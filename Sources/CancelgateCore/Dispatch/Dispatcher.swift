@@ -52,11 +52,19 @@ struct Dispatcher: Sendable {
 
     func run(_ plan: Plan, request: CancelRequest, deadline: ContinuousClock.Instant, logger: Logger) async -> [UnitKey: Resolution] {
         var results: [UnitKey: Resolution] = [:]
-        var windows = plan.work.compactMap { work in upstreams[work.upstream.name].map { Window(work: work, upstream: $0) } }
+        let sentBefore = Set(
+            plan.entries.compactMap { entry -> UnitKey? in
+                guard request.entries[entry.index].sentBefore, case .send(let key) = entry.disposition else { return nil }
+                return key
+            })
+        var windows = plan.work.compactMap { work in
+            upstreams[work.upstream.name].map { Window(work: work, upstream: $0, sentBefore: sentBefore, reason: request.reason) }
+        }
         let context = CallContext(deadline: deadline, logger: logger, requestID: request.requestID, pacer: request.pacer?.gate)
+        let startBy = request.sendWindow.map { min(deadline, clock.now + $0) } ?? deadline
         await withTaskGroup(of: Event.self) { group in
             for index in windows.indices {
-                while let call = windows[index].next(reason: request.reason) {
+                while let call = windows[index].next(reason: request.reason, chunks: true) {
                     let send = windows[index].send(for: call)
                     group.addTask { .answered(window: index, call, await send(call.request, context.sending(call))) }
                 }
@@ -78,7 +86,8 @@ struct Dispatcher: Sendable {
                         : settleCancel(answer, of: call, upstream: windows[index].upstream, logger: logger, into: &results)
                     windows[index].followUps.append(contentsOf: followUps)
                     guard !expired else { continue }
-                    while let next = windows[index].next(reason: request.reason) {
+                    let chunks = request.sendWindow == nil || clock.now < startBy
+                    while let next = windows[index].next(reason: request.reason, chunks: chunks) {
                         let send = windows[index].send(for: next)
                         group.addTask { .answered(window: index, next, await send(next.request, context.sending(next))) }
                     }
@@ -223,9 +232,40 @@ struct Dispatcher: Sendable {
         var pending: [UnitCall] = []
         var inFlight = 0
 
-        init(work: UpstreamWork, upstream: Upstream) {
-            self.work = work
+        /// - Parameter sentBefore: units whose cancel may already have been sent, its answer lost
+        ///   (CancelEntry.sentBefore). They leave the chunks and start as follow-ups: a status
+        ///   read each (CONTRACT §7), or with `read_in_doubt` off their cancels sent again as
+        ///   after any attempt in doubt. Either way the lost send counts as an attempt.
+        init(work: UpstreamWork, upstream: Upstream, sentBefore: Set<UnitKey>, reason: String) {
             self.upstream = upstream
+            var fresh = work
+            if !sentBefore.isEmpty {
+                fresh.chunks = []
+                for chunk in work.chunks {
+                    let lost = chunk.filter { sentBefore.contains($0.key) }
+                    let rest = chunk.filter { !sentBefore.contains($0.key) }
+                    if !rest.isEmpty { fresh.chunks.append(rest) }
+                    guard !lost.isEmpty else { continue }
+                    followUps += upstream.config.readInDoubt ? lost.map { Self.read(afterLostSend: $0, upstream) } : Self.cancels(afterLostSend: lost, upstream, reason: reason)
+                }
+            }
+            self.work = fresh
+        }
+
+        static func read(afterLostSend unit: PlannedUnit, _ upstream: Upstream) -> UnitCall {
+            UnitCall(
+                units: [unit], request: upstream.adapter.statusRequest(for: unit.id), purpose: .read, priorAttempts: 1, priorInDoubt: true,
+                fallback: Resolution.failure(.inDoubt, "A cancel sent before the job's runner stopped lost its answer.", retryable: true))
+        }
+
+        static func cancels(afterLostSend units: [PlannedUnit], _ upstream: Upstream, reason: String) -> [UnitCall] {
+            upstream.adapter.cancelCalls(for: units, reason: reason).map { call in
+                var call = call
+                call.priorAttempts = 1
+                call.priorInDoubt = true
+                call.resent = true
+                return call
+            }
         }
 
         func send(for call: UnitCall) -> UpstreamCall {
@@ -233,12 +273,14 @@ struct Dispatcher: Sendable {
         }
 
         /// The next call to start, counted in flight; nil when the window is full or empty.
-        mutating func next(reason: String) -> UnitCall? {
+        /// - Parameter chunks: false once no call of the plan's chunks may start (`sendWindow`).
+        mutating func next(reason: String, chunks: Bool) -> UnitCall? {
             guard inFlight < max(1, work.upstream.concurrency) else { return nil }
             if !followUps.isEmpty {
                 inFlight += 1
                 return followUps.removeFirst()
             }
+            guard chunks else { return nil }
             if pending.isEmpty, nextChunk < work.chunks.count {
                 // Reversed so that popLast takes them in order.
                 pending = work.adapter.cancelCalls(for: work.chunks[nextChunk], reason: reason).reversed()

@@ -3,10 +3,15 @@ public struct CancelEntry: Sendable, Equatable {
     public var id: String
     /// Named in the item itself; skips routing.
     public var upstream: String?
+    /// This entry's cancel may already have been sent, its answer lost: it was in a job's chunk
+    /// in flight when that job's runner stopped (CONTRACT §6). The in-doubt rules apply to it
+    /// from the start (§7): its status is read before any cancel is sent again.
+    public var sentBefore: Bool
 
-    public init(id: String, upstream: String? = nil) {
+    public init(id: String, upstream: String? = nil, sentBefore: Bool = false) {
         self.id = id
         self.upstream = upstream
+        self.sentBefore = sentBefore
     }
 }
 
@@ -24,10 +29,16 @@ public struct CancelRequest: Sendable {
     public var confirm: Bool?
     /// A job's `rate_per_second` over this request's calls (nil: only the upstreams' limits).
     public var pacer: CallPacer?
+    /// A job's chunk: no call of the plan's chunks starts later than this after the request
+    /// began (follow-ups of calls already made still do), so the calls in flight can finish
+    /// within the deadline rather than be cut off by it, in doubt. What did not start is
+    /// answered `deadline_exceeded` with no attempt, and the job queues it again.
+    public var sendWindow: Duration?
 
     public init(
         requestID: String, reason: String, defaultUpstream: String? = nil, entries: [CancelEntry], dryRun: Bool = false,
-        allowedUpstreams: Set<String>? = nil, confirm: Bool? = nil, pacer: CallPacer? = nil
+        allowedUpstreams: Set<String>? = nil, confirm: Bool? = nil, pacer: CallPacer? = nil,
+        sendWindow: Duration? = nil
     ) {
         self.requestID = requestID
         self.reason = reason
@@ -37,5 +48,6 @@ public struct CancelRequest: Sendable {
         self.allowedUpstreams = allowedUpstreams
         self.confirm = confirm
         self.pacer = pacer
+        self.sendWindow = sendWindow
     }
 }
