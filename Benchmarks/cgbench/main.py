@@ -30,11 +30,13 @@ FULL = {
     "sizes": [1000, 10000], "reps": {1000: 5, 10000: 3}, "latency_ms": 20,
     "burst": (16, 1000), "burst_reps": 3, "wrk": (10, 64, 2), "callgrind": ([1, 1000], 2),
     "store_sizes": [1000, 10000], "store_reps": {1000: 5, 10000: 3}, "store_wrk": (5, 64, 2),
+    "job_size": 100000, "job_chunk": 1000,
 }
 SMOKE = {
     "sizes": [100, 400], "reps": {100: 1, 400: 1}, "latency_ms": 20,
     "burst": (2, 100), "burst_reps": 1, "wrk": (2, 64, 2), "callgrind": ([1, 10], 1),
     "store_sizes": [100], "store_reps": {100: 1}, "store_wrk": (1, 16, 2),
+    "job_size": 400, "job_chunk": 100,
 }
 
 
@@ -117,7 +119,8 @@ def parse(argv):
     parser.add_argument("--skip-callgrind", action="store_true", help="leave out the callgrind instruction count")
     parser.add_argument("--callgrind", action="store_true", help="with --smoke: do the callgrind count too (tiny input)")
     parser.add_argument("--keep-workdir", action="store_true", help="keep the logs and generated files")
-    parser.add_argument("--only", choices=["store"], help="run only the store scenario (results to Benchmarks/results/store.json)")
+    parser.add_argument("--only", choices=["store", "jobs"],
+                        help="run only the store scenario or the jobs one (results to Benchmarks/results/store.json or jobs.json)")
     return parser.parse_args(argv)
 
 
@@ -167,10 +170,15 @@ def main(argv):
         bench.warm_up()
         bench.c1_token = c1token.fetch(bench.upstreams["c1"], workdir)
 
+        routes = os.path.join(workdir, "gateway-routes.json")
         if args.only == "store":
             bench.procs.stop(bench.gateway)
             say("store: fan-out and single-ID load with memory, SQLite and PostgreSQL stores")
-            scenarios.store(bench, fig, os.path.join(workdir, "gateway-routes.json"))
+            scenarios.store(bench, fig, routes)
+            run_callgrind = False
+        elif args.only == "jobs":
+            say(f"jobs: one job of {settings['job_size']:,} IDs on SQLite, then on PostgreSQL")
+            scenarios.jobs(bench, fig, routes)
             run_callgrind = False
         else:
             say(f"scenarios 1 and 2: fan-out, {settings['latency_ms']} ms per upstream call, and the same calls with curl --parallel")
@@ -185,9 +193,10 @@ def main(argv):
             fig.add("memory.rss_after_overhead_mib", rss_after / 1024, "MiB", "gateway VmRSS after scenario 3")
             fig.add("memory.rss_after_overhead_over_before", rss_after / rss_before, "ratio", "growth during scenario 3's requests")
             fig.add("memory.rss_after_overhead_over_idle", rss_after / idle_rss, "ratio", "growth since start")
-            bench.procs.stop(bench.gateway)
+            say(f"jobs: one job of {settings['job_size']:,} IDs on SQLite, then on PostgreSQL")
+            scenarios.jobs(bench, fig, routes)
             say("store: fan-out and single-ID load with memory, SQLite and PostgreSQL stores")
-            scenarios.store(bench, fig, os.path.join(workdir, "gateway-routes.json"))
+            scenarios.store(bench, fig, routes)
             fig.add("upstream_retries", bench.retries, "attempts", "retries seen in reports (0 expected)")
 
         if run_callgrind:
@@ -221,7 +230,7 @@ def main(argv):
             fd, out = tempfile.mkstemp(prefix="cancelgate-bench-smoke-", suffix=".json")
             os.close(fd)
         else:
-            out = os.path.join(REPO, "Benchmarks", "results", "store.json" if args.only == "store" else "latest.json")
+            out = os.path.join(REPO, "Benchmarks", "results", f"{args.only}.json" if args.only else "latest.json")
         text = json.dumps(result, indent=2)
         with open(out, "w") as file:
             file.write(text + "\n")

@@ -5,6 +5,7 @@ import statistics
 import threading
 import time
 import json
+import urllib.parse
 
 from . import curlbaseline
 from . import http
@@ -178,6 +179,38 @@ def overhead(bench, fig):
     fig.add("overhead.gateway_over_direct.rps", g["rps"] / d["rps"], "ratio")
 
 
+def _start_gateway(bench, name, config):
+    """A `cancelgate serve` of its own on `config`; (process, base URL) once it is ready."""
+    path = os.path.join(bench.workdir, f"{name}-routes.json")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as file:
+        json.dump(config, file)
+    gateway = bench.procs.start(name, [bench.binary, "serve", "--config", path, "--host", "127.0.0.1", "--port", "0",
+                                       "--log-level", "info"])
+    match = processes.wait_for_line(gateway, r"server\.address=127\.0\.0\.1:(\d+)", 60)
+    url = f"http://127.0.0.1:{match.group(1)}"
+    processes.wait_ready(gateway, url + "/readyz", 60)
+    return gateway, url
+
+
+def _with_store(bench, fig, base, kind, scenario, cluster):
+    """(a copy of `base` with a `kind` store, the PostgreSQL cluster started for it or `cluster`);
+    the config is None when PostgreSQL cannot start here (noted as a figure)."""
+    config = json.loads(json.dumps(base))
+    if kind == "memory":
+        config["store"] = {"type": "memory"}
+    elif kind == "sqlite":
+        config["store"] = {"type": "sqlite", "path": os.path.join(bench.workdir, f"bench-{scenario}.db")}
+    else:
+        try:
+            cluster = postgres.Cluster()
+            config["store"] = {"type": "postgres", "url": cluster.start(), "pool_size": 8}
+        except BenchError as error:
+            fig.add(f"{scenario}.postgres.skipped", 1, "flag", str(error))
+            return None, cluster
+    return config, cluster
+
+
 def store(bench, fig, config_path):
     """The store's cost (issue #11): the same fan-out and single-ID load on gateways whose store is
     memory, SQLite (a file in the work directory) and PostgreSQL (a private cluster, fsync on), as
@@ -192,26 +225,10 @@ def store(bench, fig, config_path):
     results = {}
     try:
         for kind in kinds:
-            config = json.loads(json.dumps(base))
-            if kind == "memory":
-                config["store"] = {"type": "memory"}
-            elif kind == "sqlite":
-                config["store"] = {"type": "sqlite", "path": os.path.join(bench.workdir, "bench-store.db")}
-            else:
-                try:
-                    cluster = postgres.Cluster()
-                    config["store"] = {"type": "postgres", "url": cluster.start(), "pool_size": 8}
-                except BenchError as error:
-                    fig.add("store.postgres.skipped", 1, "flag", str(error))
-                    continue
-            path = os.path.join(bench.workdir, f"gateway-routes-{kind}.json")
-            with open(path, "w") as file:
-                json.dump(config, file)
-            gateway = bench.procs.start(f"gateway-{kind}", [bench.binary, "serve", "--config", path, "--host", "127.0.0.1",
-                                                              "--port", "0", "--log-level", "info"])
-            match = processes.wait_for_line(gateway, r"server\.address=127\.0\.0\.1:(\d+)", 60)
-            url = f"http://127.0.0.1:{match.group(1)}"
-            processes.wait_ready(gateway, url + "/readyz", 60)
+            config, cluster = _with_store(bench, fig, base, kind, "store", cluster)
+            if config is None:
+                continue
+            gateway, url = _start_gateway(bench, f"gateway-{kind}", config)
             figures = {}
             ids = bench.ids.mixed(32)
             http.post_json(url + "/v1/cancel", {"ids": ids})
@@ -241,6 +258,117 @@ def store(bench, fig, config_path):
                     fig.add(f"store.{kind}_over_memory.fanout_{size}", figures[f"fanout_{size}"] / memory[f"fanout_{size}"], "ratio",
                             "goal <= 1.05")
                 fig.add(f"store.{kind}_over_memory.single_rps", figures["rps"] / memory["rps"], "ratio", "goal >= 0.85")
+    finally:
+        if cluster is not None:
+            cluster.stop()
+
+
+def _histogram_sums(metrics_text, name):
+    """{label value: (sum, count)} of a one-label Prometheus histogram in `/metrics` text."""
+    found = {}
+    for line in metrics_text.splitlines():
+        for part, slot in (("_sum", 0), ("_count", 1)):
+            prefix = name + part + "{"
+            if line.startswith(prefix):
+                label = line[len(prefix):].split('"')[1]
+                pair = found.setdefault(label, [0.0, 0])
+                pair[slot] = float(line.rsplit(" ", 1)[1])
+    return {label: (total, int(count)) for label, (total, count) in found.items()}
+
+
+def _job_results(url, job_id, ids, what):
+    """Pages the job's results (10,000 a page) and checks them: one per ID, in order, succeeded."""
+    results, cursor = [], None
+    while True:
+        query = "?limit=10000" + (f"&cursor={urllib.parse.quote(cursor)}" if cursor else "")
+        status, page = http.get_json(f"{url}/v1/jobs/{job_id}/results{query}", timeout=120)
+        if status != 200:
+            raise BenchError(f"{what}: results answered {status}")
+        results += page["results"]
+        cursor = page.get("next_cursor")
+        if not cursor:
+            break
+    return plans.check_report({"results": results}, ids, what)
+
+
+def jobs(bench, fig, config_path):
+    """Issue #13: one job of `job_size` IDs (100,000 in the full run) spread over the four providers,
+    each call 20 ms at its fake, on a gateway alone with a SQLite store, then one with PostgreSQL.
+    Wall time against the ideal (every upstream's calls over its concurrency × latency, the figure
+    the issue asks for; and the sum of each chunk's own ideal, since a runner sends one chunk at a
+    time), the gateway's RSS sampled while the job runs, and the runner's store time per chunk."""
+    size, chunk = bench.settings["job_size"], bench.settings["job_chunk"]
+    with open(config_path) as file:
+        base = json.load(file)
+    base["server"].update({"max_items": chunk, "max_job_items": max(size, 100000), "max_job_body_bytes": max(16 << 20, 48 * size)})
+    ids = bench.ids.mixed(size)
+    # The runner plans each chunk of `max_items` entries as /v1/cancel plans a request of them, so
+    # dry runs of the same slices give its calls (IDs are fresh: a dry run sends nothing).
+    calls, chunked_ideal = {}, 0
+    for start in range(0, size, chunk):
+        plan = _dry_run_plan(bench, ids[start:start + chunk])
+        for upstream, count in plans.calls_per_upstream(plan).items():
+            calls[upstream] = calls.get(upstream, 0) + count
+        chunked_ideal += plans.ideal_ms(plan, bench.concurrency, bench.latency_ms)
+    # Each job gateway runs alone: the dry runs' gateway stops here (idempotent if already stopped).
+    bench.procs.stop(bench.gateway)
+    ideal = max(-(-n // bench.concurrency[u]) * bench.latency_ms for u, n in calls.items())
+    fig.add("jobs.ideal_s", ideal / 1000, "s", f"{size:,} IDs, {sum(calls.values()):,} upstream calls: max over upstreams of "
+            f"ceil(calls / concurrency) x {bench.latency_ms} ms")
+    fig.add("jobs.chunked_ideal_s", chunked_ideal / 1000, "s", f"sum over chunks of {chunk:,} of each chunk's ideal")
+    cluster = None
+    try:
+        for kind in ("sqlite", "postgres"):
+            config, cluster = _with_store(bench, fig, base, kind, "jobs", cluster)
+            if config is None:
+                continue
+            gateway, url = _start_gateway(bench, f"gateway-jobs-{kind}", config)
+            # Fresh IDs for each store, in the same pattern (so the same calls as the dry runs).
+            job_ids = ids if kind == "sqlite" else bench.ids.mixed(size)
+            rss_start = processes.status_kib(gateway.pid, "VmRSS")
+            started = time.perf_counter()
+            status, job, _ = http.post_json(url + "/v1/jobs", {"ids": job_ids}, timeout=300)
+            if status != 202:
+                raise BenchError(f"jobs {kind}: POST /v1/jobs answered {status}: {str(job)[:300]}")
+            samples = []  # (done, VmRSS KiB)
+            while True:
+                status, job = http.get_json(f"{url}/v1/jobs/{job['job_id']}")
+                if status != 200:
+                    raise BenchError(f"jobs {kind}: GET /v1/jobs/ID answered {status}")
+                samples.append((job["done"], processes.status_kib(gateway.pid, "VmRSS")))
+                if job["state"] in ("completed", "cancelled"):
+                    break
+                time.sleep(0.2)
+            wall = time.perf_counter() - started
+            if job["state"] != "completed" or job["done"] != size:
+                raise BenchError(f"jobs {kind}: the job ended {job['state']} with {job['done']} of {size} done")
+            paging_started = time.perf_counter()
+            bench.retries += _job_results(url, job["job_id"], job_ids, f"jobs {kind}")
+            paging = time.perf_counter() - paging_started
+            status, metrics = http.request("GET", url + "/metrics")
+            store_calls = _histogram_sums(metrics.decode(), "cancelgate_job_store_duration_seconds")
+            peak = processes.status_kib(gateway.pid, "VmHWM")
+            bench.procs.stop(gateway)
+
+            def rss_at(fraction):
+                return next(rss for done, rss in samples if done >= fraction * size)
+
+            chunks = store_calls.get("commit", (0.0, 0))[1] or 1
+            fig.add(f"jobs.{kind}.wall_s", wall, "s", "POST /v1/jobs to the job seen completed (polled every 0.2 s)")
+            fig.add(f"jobs.{kind}.wall_over_ideal", wall * 1000 / ideal, "ratio", "the issue's ideal")
+            fig.add(f"jobs.{kind}.wall_over_chunked_ideal", wall * 1000 / chunked_ideal, "ratio", "one chunk at a time")
+            fig.add(f"jobs.{kind}.items_per_s", size / wall, "items/s")
+            fig.add(f"jobs.{kind}.rss_start_mib", rss_start / 1024, "MiB", "VmRSS before the job")
+            fig.add(f"jobs.{kind}.rss_10pct_mib", rss_at(0.1) / 1024, "MiB", "VmRSS when 10% was done")
+            fig.add(f"jobs.{kind}.rss_90pct_mib", rss_at(0.9) / 1024, "MiB", "VmRSS when 90% was done")
+            fig.add(f"jobs.{kind}.rss_growth_10_to_90", rss_at(0.9) / rss_at(0.1), "ratio", "flat is 1")
+            fig.add(f"jobs.{kind}.peak_rss_mib", peak / 1024, "MiB", "VmHWM over the whole run (submit, job, paging); goal < 96")
+            fig.add(f"jobs.{kind}.chunks", chunks, "chunks", f"of at most {chunk:,} items")
+            fig.add(f"jobs.{kind}.store_ms_per_chunk", sum(t for t, _ in store_calls.values()) * 1000 / chunks, "ms",
+                    "the runner's store calls (renew, read, mark, commit) per chunk")
+            for operation, (total, count) in sorted(store_calls.items()):
+                fig.add(f"jobs.{kind}.store.{operation}_ms_per_chunk", total * 1000 / chunks, "ms", f"{count:,} calls")
+            fig.add(f"jobs.{kind}.results_paging_s", paging, "s", f"all {size:,} results, 10,000 a page")
     finally:
         if cluster is not None:
             cluster.stop()

@@ -109,10 +109,11 @@ public struct JobRunnerService: Service {
                     logger.info("job handed back at shutdown", metadata: ["job.id": "\(lease.job.jobID)", "job.done": "\(lease.job.done)"])
                     return
                 }
-                guard try await renew(&lease, inFlight: inDoubt) else { return lost(lease) }
+                guard try await timed("renew", { try await renew(&lease, inFlight: inDoubt) }) else { return lost(lease) }
                 if lease.cancelRequested { return try await stop(lease) }
                 let runtime = live.current
-                let entries = try await store.pendingEntries(jobID: lease.job.jobID, from: lease.nextIndex, limit: Self.chunkSize(runtime.config.server, lease.job))
+                let chunkSize = Self.chunkSize(runtime.config.server, lease.job)
+                let entries = try await timed("read") { [lease] in try await store.pendingEntries(jobID: lease.job.jobID, from: lease.nextIndex, limit: chunkSize) }
                 guard let first = entries.first, let last = entries.last else {
                     // Nothing left to send; the rest (duplicates) was written with its firsts.
                     _ = try await store.commitResults([], lease: &lease, nextIndex: lease.job.total, nowMs: RecordTime.nowMs())
@@ -123,7 +124,8 @@ public struct JobRunnerService: Service {
                 }
                 let range = first.index...last.index
                 // In flight before the first call: after a crash, these are the items in doubt.
-                guard try await renew(&lease, inFlight: (inDoubt.map { min($0.lowerBound, range.lowerBound)...max($0.upperBound, range.upperBound) }) ?? range) else {
+                let marked = inDoubt.map { min($0.lowerBound, range.lowerBound)...max($0.upperBound, range.upperBound) } ?? range
+                guard try await timed("mark", { try await renew(&lease, inFlight: marked) }) else {
                     return lost(lease)
                 }
                 let request = CancelRequest(
@@ -140,7 +142,10 @@ public struct JobRunnerService: Service {
                 // job waits its turn at the upstreams' limits (shared with every request).
                 let unsent = results.first(where: \.wasNeverSent)?.index
                 results.removeAll(where: \.wasNeverSent)
-                guard try await store.commitResults(results, lease: &lease, nextIndex: unsent ?? last.index + 1, nowMs: RecordTime.nowMs()) else {
+                let committed = try await timed("commit") { [results] in
+                    try await store.commitResults(results, lease: &lease, nextIndex: unsent ?? last.index + 1, nowMs: RecordTime.nowMs())
+                }
+                guard committed else {
                     return lost(lease)
                 }
                 inDoubt = nil
@@ -158,6 +163,13 @@ public struct JobRunnerService: Service {
                 _ = try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
             }
         }
+    }
+
+    /// A store call of a chunk, its duration counted (`cancelgate_job_store_duration_seconds`).
+    private func timed<T>(_ operation: String, _ body: () async throws -> T) async throws -> T {
+        let start = ContinuousClock.now
+        defer { live.metrics.jobStoreCall(operation: operation, duration: ContinuousClock.now - start) }
+        return try await body()
     }
 
     private func renew(_ lease: inout JobLease, inFlight: ClosedRange<Int>?) async throws -> Bool {

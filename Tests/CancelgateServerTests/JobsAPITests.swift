@@ -121,6 +121,13 @@ struct JobsAPITests {
             #expect(unroutable.count == allExpected.count { $0 == .unroutable })
             let listed = try Self.decode(JobsList.self, try await Self.get(h, "/v1/jobs?state=completed"))
             #expect(listed.jobs.map(\.jobID) == [job.jobID])
+            // Metrics: each distinct run sent counts once as done; every chunk's store calls are timed.
+            let samples = PrometheusSamples(try await h.scrape())
+            #expect(samples.value("cancelgate_job_items_done_total", ["upstream": "kubiya"]) == 400)
+            #expect(samples.value("cancelgate_job_items_done_total", ["upstream": "meibel"]) == 300)
+            let commits = samples.value("cancelgate_job_store_duration_seconds_count", ["operation": "commit"]) ?? 0
+            #expect(commits >= Double((Set(allIDs).count + 99) / 100), "a commit per chunk of 100 entries (duplicates are in no chunk)")
+            #expect(samples.value("cancelgate_job_store_duration_seconds_count", ["operation": "mark"]) == commits)
         }
     }
 

@@ -85,22 +85,64 @@ struct JobsProcessTests {
             }
         }
         #expect(second.log.contains("job taken over"))
+        let metrics = PrometheusSamples(String(decoding: try await http.get(second.base + "/metrics").body, as: UTF8.self))
+        #expect(metrics.value("cancelgate_job_lease_takeovers_total", [:]) == 1)
     }
 
-    @Test func sqliteRestartFinishesAJobKilledMidChunk() async throws {
+    /// The fakes, a routes.json of chunks of 10 on a SQLite store in a directory of its own, and
+    /// `start(name)`: a `cancelgate serve` of it, listening.
+    static func onSQLite(
+        _ body: @Sendable (FakeUpstreams, GatewayHTTP, _ start: @Sendable (String) async throws -> ServeProcess) async throws -> Void
+    ) async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         try await FakesServer.run { fakes, port in
             try Data(fakes.routesJSON(port: port, maxItems: 10).utf8).write(to: URL(fileURLWithPath: dir.file("routes.json")))
             let http = GatewayHTTP(client: try CurlClient())
             defer { http.client.shutdown() }
-            let first = try ServeProcess(config: dir.file("routes.json"), directory: dir.path)
-            try await first.waitUntilListening()
-            try await Self.killMidJob(fakes, http, first: first) {
-                let restarted = try ServeProcess(config: dir.file("routes.json"), directory: dir.path, name: "restarted")
-                try await restarted.waitUntilListening()
-                return restarted
+            try await body(fakes, http) { name in
+                let process = try ServeProcess(config: dir.file("routes.json"), directory: dir.path, name: name)
+                try await process.waitUntilListening()
+                return process
             }
+        }
+    }
+
+    @Test func sqliteRestartFinishesAJobKilledMidChunk() async throws {
+        try await Self.onSQLite { fakes, http, start in
+            try await Self.killMidJob(fakes, http, first: try await start("first")) { try await start("restarted") }
+        }
+    }
+
+    /// SIGTERM while a chunk is at the fake: the process finishes that chunk, commits it, hands
+    /// the job back and exits 0 without starting another; restarted, it goes on from there. Nothing
+    /// was in doubt, so no run is read and none is sent twice.
+    @Test func sigtermHandsTheJobBackAndARestartGoesOnWithoutAnyRunSentTwice() async throws {
+        try await Self.onSQLite { fakes, http, start in
+            for id in Self.ids { await fakes.state.seed(.meibel, id: id, status: "RUNNING") }
+            await fakes.state.setFault(.hang, for: .meibel, ids: Self.inFlight)
+            let first = try await start("first")
+            let job = try await Self.submit(http, first.base)
+            // All 8 (Meibel's default concurrency) held, so that none starts to hang after the release.
+            await fakes.state.waitUntilHeld(8)
+            first.signal(SIGTERM)
+            _ = await fakes.state.clearFaults()
+            await fakes.state.releaseHangs()
+            #expect(try await first.waitForExit() == 0, "\(first.log)")
+            #expect(first.log.contains("job handed back at shutdown"), "\(first.log)")
+            let sentBeforeRestart = await fakes.state.calls(.meibel).filter { !$0.isStatusRead }.flatMap(\.ids)
+            #expect(Set(sentBeforeRestart) == Set(Self.ids[0..<20]), "the chunk in flight was finished and no later one started")
+
+            let restarted = try await start("restarted")
+            defer { restarted.signal(SIGKILL) }
+            let finished = try await Self.waitUntilFinished(http, restarted.base, job.jobID)
+            #expect(finished.state == .completed && finished.done == Self.ids.count, "\(finished)")
+            let results = try await Self.results(http, restarted.base, job.jobID)
+            #expect(results.map(\.id) == Self.ids)
+            #expect(results.allSatisfy { $0.outcome == .cancelled && $0.attempts == 1 }, "\(results.filter { $0.outcome != .cancelled })")
+            let all = await fakes.state.calls(.meibel)
+            #expect(all.filter(\.isStatusRead).isEmpty, "a job handed back has nothing in doubt to read")
+            #expect(all.flatMap(\.ids).sorted() == Self.ids.sorted(), "each run sent exactly once")
         }
     }
 

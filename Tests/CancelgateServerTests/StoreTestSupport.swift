@@ -56,7 +56,7 @@ final class ServeProcess: @unchecked Sendable {
     /// line (or for it to exit, which `start` reports).
     init(config: String, directory: String, name: String = "serve", environment: [String: String] = [:]) throws {
         logPath = (directory as NSString).appendingPathComponent("\(name)-\(UUID().uuidString.prefix(6)).log")
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         process.executableURL = Self.binary
         process.arguments = ["serve", "--config", config, "--host", "127.0.0.1", "--port", "0", "--log-format", "json", "--log-level", "info"]
         process.currentDirectoryURL = URL(fileURLWithPath: directory)

@@ -1,6 +1,6 @@
-public import CancelgateWire
+internal import CancelgateWire
 
-/// What jobs (CONTRACT §6) need of the planner and the in-doubt rules; the runner itself sends
+/// What jobs (CONTRACT §6) need of the planner; the runner itself sends
 /// each chunk through `cancel` like any request.
 extension CancelService {
     /// The job's entries as the store keeps them: each entry naming the same (upstream, run) as

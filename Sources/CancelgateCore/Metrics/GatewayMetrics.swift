@@ -23,6 +23,7 @@ public struct GatewayMetrics: Sendable {
         public static let jobs = "cancelgate_jobs"
         public static let jobItems = "cancelgate_job_items_done_total"
         public static let jobTakeovers = "cancelgate_job_lease_takeovers_total"
+        public static let jobStoreDuration = "cancelgate_job_store_duration_seconds"
     }
 
     public static let help: [String: String] = [
@@ -43,6 +44,7 @@ public struct GatewayMetrics: Sendable {
         Name.jobs: "Jobs in the store that are queued or running, by state (as this replica last counted them).",
         Name.jobItems: "Job items given their final result by this replica's runner, by upstream.",
         Name.jobTakeovers: "Jobs this replica claimed that a runner had claimed before (its lease expired, or it handed the job back).",
+        Name.jobStoreDuration: "Duration of the job runner's store calls for each chunk, by operation (renew, read, mark, commit).",
     ]
 
     /// Upper bounds of the upstream duration histogram, seconds.
@@ -138,6 +140,12 @@ public struct GatewayMetrics: Sendable {
 
     public func jobItemsDone(upstream: String, count: Int) {
         counter(Name.jobItems, [("upstream", upstream)])?.increment(by: count)
+    }
+
+    public func jobStoreCall(operation: String, duration: Duration) {
+        if let factory {
+            Timer(label: Name.jobStoreDuration, dimensions: [("operation", operation)], factory: factory).recordNanoseconds(duration.nanoseconds)
+        }
     }
 
     public func jobTakenOver() {
