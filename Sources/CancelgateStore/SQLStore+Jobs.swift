@@ -43,15 +43,11 @@ extension SQLStore: JobStore {
                 let chunk = entries[start..<min(start + Self.entriesPerInsert, entries.count)]
                 var binds: [SQLValue] = []
                 binds.reserveCapacity(chunk.count * 5)
-                var values: [String] = []
-                values.reserveCapacity(chunk.count)
                 for entry in chunk {
-                    let base = binds.count
-                    values.append("($\(base + 1), $\(base + 2), $\(base + 3), $\(base + 4), $\(base + 5))")
                     binds += [.text(job.jobID), .int(Int64(entry.index)), .text(entry.id), SQLValue(entry.upstream), SQLValue(entry.firstIndex.map(Int64.init))]
                 }
                 _ = try await executor.query(
-                    "INSERT INTO job_items (job_id, idx, run_id, upstream, first_index) VALUES \(values.joined(separator: ", "))", binds)
+                    "INSERT INTO job_items (job_id, idx, run_id, upstream, first_index) VALUES \(Self.placeholders(rows: chunk.count, columns: 5))", binds)
                 start += chunk.count
             }
             return .created
@@ -172,15 +168,7 @@ extension SQLStore: JobStore {
                     all.append(copy)
                 }
             }
-            let encoder = Self.makeEncoder()
-            var landed: [ItemResult] = []
-            landed.reserveCapacity(all.count)
-            for result in all {
-                let rows = try await executor.query(
-                    "UPDATE job_items SET outcome = $1, result = $2 WHERE job_id = $3 AND idx = $4 AND result IS NULL RETURNING idx",
-                    [.text(result.outcome.rawValue), .text(String(decoding: try encoder.encode(result), as: UTF8.self)), jobID, .int(Int64(result.index))])
-                if !rows.isEmpty { landed.append(result) }
-            }
+            let landed = try await Self.writeResults(all, jobID: jobID, executor)
             let summary = Summary(landed)
             let merged = try Self.decode(Summary.self, row[0].text ?? "{}").adding(summary)
             _ = try await executor.query(
@@ -196,6 +184,34 @@ extension SQLStore: JobStore {
         lease.nextIndex = nextIndex
         lease.inFlight = nil
         return true
+    }
+
+    /// Writes each result into its item row unless that row has one (a result is never replaced),
+    /// in multi-row UPDATEs: one statement per row cost a round trip each on PostgreSQL (0.6 ms an
+    /// item at commit, measured by the jobs benchmark). `VALUES` columns are `column1…` in both
+    /// SQLite and PostgreSQL. Returns the results written.
+    static func writeResults(_ results: [ItemResult], jobID: SQLValue, _ executor: any SQLExecutor) async throws -> [ItemResult] {
+        let encoder = makeEncoder()
+        var landed: [ItemResult] = []
+        landed.reserveCapacity(results.count)
+        var start = 0
+        while start < results.count {
+            let batch = results[start..<min(start + entriesPerInsert, results.count)]
+            var binds: [SQLValue] = [jobID]
+            binds.reserveCapacity(1 + batch.count * 3)
+            for result in batch {
+                binds += [.int(Int64(result.index)), .text(result.outcome.rawValue), .text(String(decoding: try encoder.encode(result), as: UTF8.self))]
+            }
+            let rows = try await executor.query(
+                """
+                UPDATE job_items SET outcome = v.column2, result = v.column3 FROM (VALUES \(placeholders(rows: batch.count, columns: 3, after: 1))) AS v
+                WHERE job_items.job_id = $1 AND job_items.idx = v.column1 AND job_items.result IS NULL RETURNING idx
+                """, binds)
+            let written = Set(rows.compactMap { $0.first?.int })
+            landed += batch.filter { written.contains(Int64($0.index)) }
+            start += batch.count
+        }
+        return landed
     }
 
     public func finishJob(_ lease: JobLease, state: JobState, nowMs: Int64) async throws -> Bool {

@@ -102,6 +102,22 @@ public final class SQLStore: CancelStore {
         ]
     }
 
+    /// `($1, …, $columns), ($columns+1, …), …` for `rows` rows, numbered from `after + 1`: the
+    /// VALUES list of a multi-row statement whose binds come in row order.
+    static func placeholders(rows: Int, columns: Int, after offset: Int = 0) -> String {
+        var text = ""
+        text.reserveCapacity(rows * columns * 7)
+        for row in 0..<rows {
+            text += row == 0 ? "(" : ", ("
+            for column in 0..<columns {
+                if column > 0 { text += ", " }
+                text += "$\(offset + row * columns + column + 1)"
+            }
+            text += ")"
+        }
+        return text
+    }
+
     /// Item rows of a record, in multi-row statements; a retried write rewrites the same rows.
     static func upsertItems(_ recordID: String, _ results: [ItemResult], _ executor: any SQLExecutor) async throws {
         var start = 0
@@ -109,19 +125,15 @@ public final class SQLStore: CancelStore {
             let chunk = results[start..<min(start + itemsPerInsert, results.count)]
             var binds: [SQLValue] = []
             binds.reserveCapacity(chunk.count * 6)
-            var values: [String] = []
-            values.reserveCapacity(chunk.count)
             let encoder = makeEncoder()
             for result in chunk {
-                let base = binds.count
-                values.append("($\(base + 1), $\(base + 2), $\(base + 3), $\(base + 4), $\(base + 5), $\(base + 6))")
                 binds += [
                     .text(recordID), .int(Int64(result.index)), .text(result.id), SQLValue(result.upstream), .text(result.outcome.rawValue),
                     .text(String(decoding: try encoder.encode(result), as: UTF8.self)),
                 ]
             }
             _ = try await executor.query(
-                "INSERT INTO cancel_items (record_id, idx, run_id, upstream, outcome, result) VALUES " + values.joined(separator: ", ")
+                "INSERT INTO cancel_items (record_id, idx, run_id, upstream, outcome, result) VALUES " + placeholders(rows: chunk.count, columns: 6)
                     + " ON CONFLICT (record_id, idx) DO UPDATE SET run_id = excluded.run_id, upstream = excluded.upstream,"
                     + " outcome = excluded.outcome, result = excluded.result", binds)
             start += chunk.count
