@@ -100,6 +100,19 @@ enum Migrations {
                 "CREATE INDEX job_items_duplicates ON job_items (job_id, first_index)",
             ]
         ),
+        (
+            3,
+            [
+                // A runner's next chunk (`pendingEntries`) in index order. Without it, PostgreSQL
+                // on a job's fresh rows (no statistics yet) read them through job_items_duplicates
+                // (`first_index IS NULL` matches every entry) and sorted the whole rest of the job
+                // for each chunk: 25 ms a chunk at 50,000 pending, 0.4 ms with this index.
+                "CREATE INDEX job_items_pending ON job_items (job_id, idx) WHERE result IS NULL AND first_index IS NULL",
+                // Duplicates only: never a way to the entries that are sent.
+                "DROP INDEX job_items_duplicates",
+                "CREATE INDEX job_items_duplicates ON job_items (job_id, first_index) WHERE first_index IS NOT NULL",
+            ]
+        ),
     ]
 
     /// Applies the missing steps; returns the versions it applied (empty when another replica

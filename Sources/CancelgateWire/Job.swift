@@ -84,13 +84,7 @@ extension Job: Codable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        func time(_ key: CodingKeys) throws -> Int64? {
-            guard let text = try container.decodeIfPresent(String.self, forKey: key) else { return nil }
-            guard let ms = RecordTime.parse(text) else {
-                throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "not an RFC 3339 time")
-            }
-            return ms
-        }
+        func time(_ key: CodingKeys) throws -> Int64? { try container.decodeTimeIfPresent(forKey: key) }
         self.init(
             jobID: try container.decode(String.self, forKey: .jobID), state: try container.decode(JobState.self, forKey: .state),
             caller: try container.decodeIfPresent(String.self, forKey: .caller), reason: try container.decode(String.self, forKey: .reason),

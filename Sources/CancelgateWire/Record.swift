@@ -1,4 +1,3 @@
-internal import CancelgateWire
 public import Foundation
 
 /// A record's `state` (CONTRACT §5).
@@ -95,13 +94,7 @@ extension CancelRecord: Codable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        func time(_ key: CodingKeys) throws -> Int64? {
-            guard let text = try container.decodeIfPresent(String.self, forKey: key) else { return nil }
-            guard let ms = RecordTime.parse(text) else {
-                throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "not an RFC 3339 time")
-            }
-            return ms
-        }
+        func time(_ key: CodingKeys) throws -> Int64? { try container.decodeTimeIfPresent(forKey: key) }
         let requestID = try container.decode(String.self, forKey: .requestID)
         self.init(
             recordID: requestID, requestID: requestID, caller: try container.decodeIfPresent(String.self, forKey: .caller),
@@ -109,6 +102,17 @@ extension CancelRecord: Codable {
             reason: try container.decode(String.self, forKey: .reason), dryRun: try container.decode(Bool.self, forKey: .dryRun),
             idempotencyKey: try container.decodeIfPresent(String.self, forKey: .idempotencyKey),
             summary: try container.decode(Summary.self, forKey: .summary), results: try container.decodeIfPresent([ItemResult].self, forKey: .results))
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// An RFC 3339 time (`RecordTime.parse`) as milliseconds since 1970; nil when absent or null.
+    func decodeTimeIfPresent(forKey key: Key) throws -> Int64? {
+        guard let text = try decodeIfPresent(String.self, forKey: key) else { return nil }
+        guard let ms = RecordTime.parse(text) else {
+            throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "not an RFC 3339 time")
+        }
+        return ms
     }
 }
 
