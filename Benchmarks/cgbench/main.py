@@ -15,6 +15,7 @@ import time
 from . import c1token
 from . import callgrind
 from . import http
+from . import nginx
 from . import procs as processes
 from . import scenarios
 from . import setup
@@ -76,6 +77,8 @@ class Bench:
         config["upstreams"] = {p: self.fakes[p]["routes"]["upstreams"][p] for p in PROVIDERS}
         single = dict(self.zero_fakes["routes"]["upstreams"]["kubiya"], mode="single")
         config["upstreams"]["kubiya_single"] = single
+        # Scenario 3's fair baseline: Kubiya single mode on an nginx answering its 200 to anything.
+        config["upstreams"]["kubiya_static"] = dict(single, base_url=f"http://127.0.0.1:{self.static_upstream[1]}")
         config.pop("clients", None)
         # Scenarios 1-5 measure the gateway without its store (figures comparable with earlier
         # runs); the store scenario measures memory, SQLite and PostgreSQL against each other.
@@ -119,8 +122,8 @@ def parse(argv):
     parser.add_argument("--skip-callgrind", action="store_true", help="leave out the callgrind instruction count")
     parser.add_argument("--callgrind", action="store_true", help="with --smoke: do the callgrind count too (tiny input)")
     parser.add_argument("--keep-workdir", action="store_true", help="keep the logs and generated files")
-    parser.add_argument("--only", choices=["store", "jobs"],
-                        help="run only the store scenario or the jobs one (results to Benchmarks/results/store.json or jobs.json)")
+    parser.add_argument("--only", choices=["store", "jobs", "callgrind"],
+                        help="run only the store scenario, the jobs one or the callgrind count (results to Benchmarks/results/ONLY.json)")
     return parser.parse_args(argv)
 
 
@@ -164,6 +167,7 @@ def main(argv):
         bench = Bench(settings, binary, workdir)
         bench.fakes = {p: bench.start_fakes("fakes-" + p, settings["latency_ms"]) for p in PROVIDERS}
         bench.zero_fakes = bench.start_fakes("fakes-zero-latency", 0)
+        bench.static_upstream = nginx.start(bench.procs, name="nginx-static")
         bench.start_gateway(bench.gateway_config())
         idle_rss = processes.status_kib(bench.gateway.pid, "VmHWM")
         fig.add("memory.idle_peak_rss_mib", idle_rss / 1024, "MiB", "gateway VmHWM after start, before any request")
@@ -176,6 +180,8 @@ def main(argv):
             say("store: fan-out and single-ID load with memory, SQLite and PostgreSQL stores")
             scenarios.store(bench, fig, routes)
             run_callgrind = False
+        elif args.only == "callgrind":
+            run_callgrind = True
         elif args.only == "jobs":
             say(f"jobs: one job of {settings['job_size']:,} IDs on SQLite, then on PostgreSQL")
             scenarios.jobs(bench, fig, routes)

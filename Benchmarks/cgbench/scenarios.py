@@ -142,55 +142,52 @@ def _burst_once(bench, count, size):
 
 
 def overhead(bench, fig):
-    """Scenario 3: single-ID cancels under wrk: the fake directly, nginx proxy_pass, cancelgate."""
-    seconds, connections, threads = bench.settings["wrk"]
+    """Scenario 3: single-ID cancels under wrk, straight to an upstream, through nginx proxy_pass
+    and through cancelgate, twice: the fair comparison first (`overhead.fair.*`, the headline: an
+    nginx that answers Kubiya's single terminate 200 to anything, never the bottleneck), then in
+    front of the project's fake (`overhead.*`, which caps nginx at the fake's own rate)."""
+    static_proc, static_port = bench.static_upstream
+    _three_ways(bench, fig, "overhead.fair", static_proc.pid, static_port, "", "", "kubiya_static", "static nginx")
     zero = bench.zero_fakes
-    nginx_proc, nginx_port = nginx.start(bench.procs, zero["port"])
     token = zero["routes"]["upstreams"]["kubiya"]["auth"]["token"]
+    _three_ways(bench, fig, "overhead", zero["proc"].pid, zero["port"], "/kubiya", token, "kubiya_single", "fake")
+
+
+def _three_ways(bench, fig, key, upstream_pid, upstream_port, prefix, token, gateway_upstream, upstream_name):
+    """wrk against the upstream directly, nginx proxy_pass to it, and cancelgate's `gateway_upstream`
+    (Kubiya single mode on it); figures under `key`."""
+    seconds, connections, threads = bench.settings["wrk"]
+    nginx_proc, nginx_port = nginx.start(bench.procs, upstream_port)
+    label = key.replace(".", "-")
     targets = [
-        ("direct", f"http://127.0.0.1:{zero['port']}", wrk.script(bench.workdir, "wrk-direct", "direct", "/kubiya", token, bench.reason)),
-        ("nginx", f"http://127.0.0.1:{nginx_port}", wrk.script(bench.workdir, "wrk-nginx", "proxy", "/kubiya", token, bench.reason)),
-        ("gateway", bench.gateway_url, wrk.script(bench.workdir, "wrk-gateway", "gateway")),
+        ("direct", f"http://127.0.0.1:{upstream_port}", wrk.script(bench.workdir, f"wrk-{label}-direct", "direct", prefix, token, bench.reason)),
+        ("nginx", f"http://127.0.0.1:{nginx_port}", wrk.script(bench.workdir, f"wrk-{label}-nginx", "proxy", prefix, token, bench.reason)),
+        ("gateway", bench.gateway_url, wrk.script(bench.workdir, f"wrk-{label}-gateway", "gateway", upstream=gateway_upstream)),
     ]
-    # CPU of the process in the middle (none when wrk hits the fake directly) and of the fake.
+    # CPU of the process in the middle (none when wrk hits the upstream directly) and of the upstream.
     middle = {"direct": lambda: 0.0, "nginx": lambda: processes.group_cpu_seconds(nginx_proc.pid),
               "gateway": lambda: processes.cpu_seconds(bench.gateway.pid)}
-    fake_pid = zero["proc"].pid
     results = {}
     for name, url, script in targets:
-        wrk.run(url, script, 1, connections, threads, bench.procs.env, f"wrk warm-up {name}")
-        middle_before, fake_before = middle[name](), processes.cpu_seconds(fake_pid)
-        results[name] = r = wrk.run(url, script, seconds, connections, threads, bench.procs.env, f"wrk {name}")
+        wrk.run(url, script, 1, connections, threads, bench.procs.env, f"wrk warm-up {key} {name}")
+        middle_before, upstream_before = middle[name](), processes.group_cpu_seconds(upstream_pid)
+        results[name] = r = wrk.run(url, script, seconds, connections, threads, bench.procs.env, f"wrk {key} {name}")
         r["cpu_us"] = (middle[name]() - middle_before) / r["requests"] * 1e6
-        fake_cpu = (processes.cpu_seconds(fake_pid) - fake_before) / r["requests"] * 1e6
-        fig.add(f"overhead.{name}.rps", r["rps"], "req/s", f"{r['requests']:,} single-ID cancels in {seconds} s, {connections} connections")
-        fig.add(f"overhead.{name}.p50_ms", r["p50_ms"], "ms")
-        fig.add(f"overhead.{name}.p99_ms", r["p99_ms"], "ms")
+        upstream_cpu = (processes.group_cpu_seconds(upstream_pid) - upstream_before) / r["requests"] * 1e6
+        fig.add(f"{key}.{name}.rps", r["rps"], "req/s", f"{r['requests']:,} single-ID cancels in {seconds} s, {connections} connections")
+        fig.add(f"{key}.{name}.p50_ms", r["p50_ms"], "ms")
+        fig.add(f"{key}.{name}.p99_ms", r["p99_ms"], "ms")
         if name != "direct":
-            fig.add(f"overhead.{name}.cpu_us_per_request", r["cpu_us"], "us", f"{name} user+sys CPU / requests")
-        fig.add(f"overhead.{name}.fake_cpu_us_per_request", fake_cpu, "us", "the fake's CPU / requests (same work each time)")
+            fig.add(f"{key}.{name}.cpu_us_per_request", r["cpu_us"], "us", f"{name} user+sys CPU / requests")
+        fig.add(f"{key}.{name}.upstream_cpu_us_per_request", upstream_cpu, "us", f"the {upstream_name}'s CPU / requests (same work each time)")
     bench.procs.stop(nginx_proc)
     g, n, d = results["gateway"], results["nginx"], results["direct"]
-    fig.add("overhead.gateway_over_nginx.rps", g["rps"] / n["rps"], "ratio", "> 1 is better for cancelgate")
-    fig.add("overhead.gateway_over_nginx.p50", g["p50_ms"] / n["p50_ms"], "ratio", "< 1 is better for cancelgate")
-    fig.add("overhead.gateway_over_nginx.p99", g["p99_ms"] / n["p99_ms"], "ratio")
-    fig.add("overhead.gateway_over_nginx.cpu_per_request", g["cpu_us"] / n["cpu_us"], "ratio", "CPU each spends per request")
-    fig.add("overhead.nginx_over_direct.rps", n["rps"] / d["rps"], "ratio", "what a plain proxy costs")
-    fig.add("overhead.gateway_over_direct.rps", g["rps"] / d["rps"], "ratio")
-
-
-def _start_gateway(bench, name, config):
-    """A `cancelgate serve` of its own on `config`; (process, base URL) once it is ready."""
-    path = os.path.join(bench.workdir, f"{name}-routes.json")
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as file:
-        json.dump(config, file)
-    gateway = bench.procs.start(name, [bench.binary, "serve", "--config", path, "--host", "127.0.0.1", "--port", "0",
-                                       "--log-level", "info"])
-    match = processes.wait_for_line(gateway, r"server\.address=127\.0\.0\.1:(\d+)", 60)
-    url = f"http://127.0.0.1:{match.group(1)}"
-    processes.wait_ready(gateway, url + "/readyz", 60)
-    return gateway, url
+    fig.add(f"{key}.gateway_over_nginx.rps", g["rps"] / n["rps"], "ratio", "> 1 is better for cancelgate")
+    fig.add(f"{key}.gateway_over_nginx.p50", g["p50_ms"] / n["p50_ms"], "ratio", "< 1 is better for cancelgate")
+    fig.add(f"{key}.gateway_over_nginx.p99", g["p99_ms"] / n["p99_ms"], "ratio")
+    fig.add(f"{key}.gateway_over_nginx.cpu_per_request", g["cpu_us"] / n["cpu_us"], "ratio", "CPU each spends per request")
+    fig.add(f"{key}.nginx_over_direct.rps", n["rps"] / d["rps"], "ratio", "what a plain proxy costs")
+    fig.add(f"{key}.gateway_over_direct.rps", g["rps"] / d["rps"], "ratio")
 
 
 def _with_store(bench, fig, base, kind, scenario, cluster):

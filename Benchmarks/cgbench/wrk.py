@@ -8,10 +8,10 @@ from .procs import BenchError
 SCRIPT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "wrk", "single-cancel.lua")
 
 
-def script(workdir, name, mode, prefix="", token="", reason=""):
+def script(workdir, name, mode, prefix="", token="", reason="", upstream="kubiya_single"):
     with open(SCRIPT) as file:
         text = file.read()
-    for key, value in {"MODE": mode, "PREFIX": prefix, "TOKEN": token, "REASON": reason}.items():
+    for key, value in {"MODE": mode, "PREFIX": prefix, "TOKEN": token, "REASON": reason, "UPSTREAM": upstream}.items():
         text = text.replace("{{" + key + "}}", value)
     path = os.path.join(workdir, name + ".lua")
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

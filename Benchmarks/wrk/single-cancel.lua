@@ -1,11 +1,12 @@
 -- Scenario 3: one single-ID cancel per request, a fresh UUID each time (the fake auto-creates it as a
 -- running execution, so every answer is a real cancellation). Benchmarks/run fills in the {{…}} values.
---   gateway: POST /v1/cancel {"upstream":"kubiya_single","ids":[id]} ; ok when the report says cancelled
+--   gateway: POST /v1/cancel {"upstream":<UPSTREAM>,"ids":[id]} ; ok when the report says cancelled
 --   proxy/direct: POST <prefix>/api/v1/executions/<id>/terminate {"reason":…} ; ok when success:true
 local mode = "{{MODE}}"
 local prefix = "{{PREFIX}}"
 local token = "{{TOKEN}}"
 local reason = "{{REASON}}"
+local upstream = "{{UPSTREAM}}"
 
 local threads = {}
 local count = 0
@@ -48,7 +49,7 @@ end
 function request()
     local id = uuid()
     if mode == "gateway" then
-        return wrk.format("POST", "/v1/cancel", headers, '{"upstream":"kubiya_single","ids":["' .. id .. '"]}')
+        return wrk.format("POST", "/v1/cancel", headers, '{"upstream":"' .. upstream .. '","ids":["' .. id .. '"]}')
     end
     return wrk.format("POST", prefix .. "/api/v1/executions/" .. id .. "/terminate", headers, '{"reason":"' .. reason .. '"}')
 end

@@ -3,7 +3,7 @@ internal import Dispatch
 #if canImport(Glibc)
 internal import Glibc
 #endif
-public import Foundation
+internal import Foundation
 
 /// Polls a job until it ends, drawing `[██░░] done/total items, outcomes, rate` on standard error
 /// when it is a terminal. Ctrl-C stops following (the job goes on) and says how to follow again.

@@ -89,13 +89,12 @@ struct CancelController: Sendable {
 
     /// The 200 answer. `X-Request-ID` is the report's own: on a replay, the first request's.
     static func response(_ report: CancelReport, replayed: Bool) throws -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = try encoder.encode(report)
+        // ReportJSON writes JSONEncoder's bytes ([.sortedKeys, .withoutEscapingSlashes]) in a
+        // fraction of its time (ReportJSONTests compares them).
         var headers: HTTPFields = [.contentType: "application/json"]
         headers[.requestID] = report.requestID
         if replayed { headers[.idempotentReplayed] = "true" }
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: ReportJSON.encode(report))))
     }
 
     static func isJSON(_ contentType: String?) -> Bool {
