@@ -54,9 +54,31 @@ enum Kubiya {
 
     /// Only UUIDs: one non-UUID ID poisons the database transaction of its whole batch.
     static func rejection(of id: String) -> String? {
-        UUID(uuidString: id) == nil
-            ? "Kubiya accepts only UUID execution IDs; a non-UUID ID would fail its whole batch upstream, so it was not sent."
-            : nil
+        isUUID(id)
+            ? nil
+            : "Kubiya accepts only UUID execution IDs; a non-UUID ID would fail its whole batch upstream, so it was not sent."
+    }
+
+    /// `8-4-4-4-12` hex digits, either case: what `UUID(uuidString:)` accepts (KubiyaUUIDTests
+    /// compares them), read on the UTF-8 bytes instead of through `sscanf` (2 % of a dry run).
+    static func isUUID(_ id: String) -> Bool {
+        let utf8 = id.utf8
+        guard utf8.count == 36 else { return false }
+        return utf8.withContiguousStorageIfAvailable(isUUID) ?? isUUID(Array(utf8))
+    }
+
+    private static func isUUID<C: Collection<UInt8>>(_ bytes: C) -> Bool where C.Index == Int {
+        for (position, byte) in zip(bytes.indices, bytes) {
+            switch position {
+            case 8, 13, 18, 23: guard byte == UInt8(ascii: "-") else { return false }
+            default:
+                switch byte {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"), UInt8(ascii: "A")...UInt8(ascii: "F"): continue
+                default: return false
+                }
+            }
+        }
+        return true
     }
 
     /// Kubiya matches an upper-case UUID to its execution, so both spellings are one run.
