@@ -190,6 +190,20 @@ def _three_ways(bench, fig, key, upstream_pid, upstream_port, prefix, token, gat
     fig.add(f"{key}.gateway_over_direct.rps", g["rps"] / d["rps"], "ratio")
 
 
+def _start_gateway(bench, name, config):
+    """A `cancelgate serve` of its own on `config`; (process, base URL) once it is ready."""
+    path = os.path.join(bench.workdir, f"{name}-routes.json")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as file:
+        json.dump(config, file)
+    gateway = bench.procs.start(name, [bench.binary, "serve", "--config", path, "--host", "127.0.0.1", "--port", "0",
+                                       "--log-level", "info"])
+    match = processes.wait_for_line(gateway, r"server\.address=127\.0\.0\.1:(\d+)", 60)
+    url = f"http://127.0.0.1:{match.group(1)}"
+    processes.wait_ready(gateway, url + "/readyz", 60)
+    return gateway, url
+
+
 def _with_store(bench, fig, base, kind, scenario, cluster):
     """(a copy of `base` with a `kind` store, the PostgreSQL cluster started for it or `cluster`);
     the config is None when PostgreSQL cannot start here (noted as a figure)."""
