@@ -23,8 +23,8 @@ test: deps
 # The chaos suite runs on its own: its figures compare two runs, which the rest of the suite,
 # slowed by the sanitizer, would load unequally.
 test-tsan: deps
-	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan --skip ChaosTests
-	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan --filter ChaosTests
+	CANCELGATE_SANITIZED=1 $(SWIFT) test --sanitize=thread --scratch-path .build-tsan --skip ChaosTests
+	CANCELGATE_SANITIZED=1 $(SWIFT) test --sanitize=thread --scratch-path .build-tsan --filter ChaosTests
 
 release: deps
 	$(SWIFT) build -c release

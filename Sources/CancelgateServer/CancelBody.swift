@@ -33,6 +33,94 @@ struct CancelBody {
     var ratePerSecond: Double?
 
     static func parse(_ data: Data, maxItems: Int, kind: Kind = .cancel) throws(Problem) -> CancelBody {
+        if let body = plain(data, maxItems: maxItems, kind: kind) { return body }
+        return try checked(data, maxItems: maxItems, kind: kind)
+    }
+
+    /// The usual body, decoded in one pass into typed fields (no tree of JSONValue: a quarter of
+    /// a large request's parsing). Nil for anything that breaks a rule or has an unexpected key
+    /// or type: `checked` then reads it again and reports every problem with its pointer.
+    /// BodyParsingTests compares both ways.
+    static func plain(_ data: Data, maxItems: Int, kind: Kind) -> CancelBody? {
+        guard let body = try? JSONDecoder().decode(Plain.self, from: data), body.keys.allSatisfy(kind.topLevelKeys.contains),
+            body.ids != nil || body.items != nil
+        else { return nil }
+        let total = (body.ids?.count ?? 0) + (body.items?.count ?? 0)
+        guard total > 0, total <= maxItems, body.reason.map(reasonIsValid) ?? true, body.upstream?.isEmpty != true,
+            body.ratePerSecond.map(rateIsValid) ?? true, body.items?.allSatisfy({ $0.upstream?.isEmpty != true }) ?? true
+        else { return nil }
+        var entries: [CancelEntry] = []
+        entries.reserveCapacity(total)
+        for id in body.ids ?? [] { entries.append(CancelEntry(id: id)) }
+        for item in body.items ?? [] { entries.append(CancelEntry(id: item.id, upstream: item.upstream)) }
+        return CancelBody(
+            reason: body.reason, upstream: body.upstream, entries: entries, confirm: kind == .cancel ? body.confirm : nil,
+            ratePerSecond: body.ratePerSecond)
+    }
+
+    static func reasonIsValid(_ reason: String) -> Bool {
+        !reason.isEmpty && reason.unicodeScalars.count <= maxReasonLength
+    }
+
+    static func rateIsValid(_ rate: Double) -> Bool {
+        rate > 0 && rate <= maxRatePerSecond
+    }
+
+    /// The body's fields with their JSON types; decoding fails on a wrong type, a `null`, or an
+    /// item key other than `id` and `upstream`. `keys`: every top-level key present.
+    struct Plain: Decodable {
+        var keys: [String]
+        var ids: [String]?
+        var items: [Item]?
+        var reason: String?
+        var upstream: String?
+        var confirm: Bool?
+        var ratePerSecond: Double?
+
+        struct Item: Decodable {
+            var id: String
+            var upstream: String?
+
+            init(from decoder: any Decoder) throws {
+                let container = try decoder.container(keyedBy: AnyKey.self)
+                guard container.allKeys.allSatisfy({ CancelBody.itemKeys.contains($0.stringValue) }) else { throw Unexpected() }
+                id = try container.decode(String.self, forKey: AnyKey("id"))
+                upstream = try Plain.optional(String.self, container, "upstream")
+            }
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: AnyKey.self)
+            keys = container.allKeys.map(\.stringValue)
+            ids = try Self.optional([String].self, container, "ids")
+            items = try Self.optional([Item].self, container, "items")
+            reason = try Self.optional(String.self, container, "reason")
+            upstream = try Self.optional(String.self, container, "upstream")
+            confirm = try Self.optional(Bool.self, container, "confirm")
+            ratePerSecond = try Self.optional(Double.self, container, "rate_per_second")
+        }
+
+        /// Absent is nil; present, it must have type `T` (an explicit `null` is refused here and
+        /// reported by `checked`).
+        static func optional<T: Decodable>(_ type: T.Type, _ container: KeyedDecodingContainer<AnyKey>, _ name: String) throws -> T? {
+            let key = AnyKey(name)
+            guard container.contains(key) else { return nil }
+            return try container.decode(T.self, forKey: key)
+        }
+
+        struct Unexpected: Error {}
+    }
+
+    struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(_ name: String) { stringValue = name }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    /// The body read as a JSON tree, every rule checked with a pointer to what breaks it.
+    static func checked(_ data: Data, maxItems: Int, kind: Kind) throws(Problem) -> CancelBody {
         let document: JSONValue
         do {
             document = try JSONValue.parse(data)
@@ -56,14 +144,14 @@ struct CancelBody {
         var rate: Double?
         switch object["rate_per_second"] {
         case nil: break
-        case .number(let value) where value > 0 && value <= maxRatePerSecond: rate = value
+        case .number(let value) where rateIsValid(value): rate = value
         case .number: errors.append(.init(pointer: "/rate_per_second", message: "must be more than 0 and at most \(Int(maxRatePerSecond))"))
         case .some(let other): errors.append(.init(pointer: "/rate_per_second", message: "must be a number, not \(other.typeName)"))
         }
         let reason = string(object["reason"], at: "/reason", errors: &errors)
         // Counted in Unicode scalars, as the providers' (Python) validators count: an emoji with a
         // skin tone is one Character but two scalars, and Kubiya refuses a whole batch over 500.
-        if let reason, reason.isEmpty || reason.unicodeScalars.count > maxReasonLength {
+        if let reason, !reasonIsValid(reason) {
             errors.append(
                 .init(pointer: "/reason", message: "must be 1 to \(maxReasonLength) Unicode code points (got \(reason.unicodeScalars.count))"))
         }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import CancelgateCore
@@ -6,6 +7,7 @@ import Testing
 /// pattern, and any ID with a control character or non-ASCII text, by NSRegularExpression. Both
 /// ways give the same answer on generated IDs, for the shapes the fast path takes and for some
 /// it must leave alone.
+@Suite(.disabled(if: ProcessInfo.processInfo.environment["CANCELGATE_SANITIZED"] != nil, "single-threaded computation: under the thread sanitizer it tests nothing and slows the real-clock tests beside it"))
 struct IDPatternTests {
     static let fast = [
         "^[0-9]{1,19}$", "^[0-9a-fA-F-]{36}$", "^[a-z_]+$", "^[A-Z0-9]{4}$", "^[a-c0-2_-]*$", "^[x]{0,3}$",
@@ -21,12 +23,13 @@ struct IDPatternTests {
         for source in Self.slow { #expect(IDPattern(source)?.hasFastPath != true, "\(source)") }
     }
 
-    @Test func bothWaysAgreeOnGeneratedIDs() throws {
+    @Test func bothWaysAgreeOnGeneratedIDs() async throws {
         var rng = ReportJSONTests.Seeded(state: 11)
         for source in Self.fast + Self.slow {
             guard let pattern = IDPattern(source) else { continue }
             var matched = 0
-            for round in 0..<4_000 {
+            for round in 0..<600 {
+                if round % 100 == 0 { await Task.yield() }  // never hold a pool thread for long
                 let length = round % 5 == 0 ? 36 : Int.random(in: 0...40, using: &rng)
                 // Mostly digits and hex, so that each pattern matches a fair share.
                 let id = String((0..<length).map { _ in
@@ -39,7 +42,7 @@ struct IDPatternTests {
             for id in ["123\n", "123\r\n", "\u{0663}", "12", "550e8400-e29b-41d4-a716-446655440000", "", "1234567890123456789", "12345678901234567890"] {
                 #expect(pattern.matches(id) == pattern.matchesByRegex(id), "\(source.debugDescription) on \(id.debugDescription)")
             }
-            if source == "^[0-9]{1,19}$" { #expect(matched > 100, "the generator reaches matches") }
+            if source == "^[0-9]{1,19}$" { #expect(matched > 15, "the generator reaches matches") }
         }
     }
 }

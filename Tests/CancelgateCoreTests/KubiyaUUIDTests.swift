@@ -11,13 +11,15 @@ import Testing
 /// text and prints it back the same (ignoring case). Checked on generated near-UUIDs (each
 /// position given a hex digit of either case, a hyphen, a space, a sign, an `x`, a non-ASCII
 /// letter), wrong lengths, and real UUIDs in both cases.
+@Suite(.disabled(if: ProcessInfo.processInfo.environment["CANCELGATE_SANITIZED"] != nil, "single-threaded computation: under the thread sanitizer it tests nothing and slows the real-clock tests beside it"))
 struct KubiyaUUIDTests {
     static let alphabet: [Character] = Array("0123456789abcdefABCDEF") + ["-", " ", "+", "x", "g", "é", "\t", "{", "0"]
 
-    @Test func agreesWithFoundationOnGeneratedStrings() {
+    @Test func agreesWithFoundationOnGeneratedStrings() async {
         var rng = ReportJSONTests.Seeded(state: 7)
         var accepted = 0
-        for round in 0..<20_000 {
+        for round in 0..<3_000 {
+            if round % 100 == 0 { await Task.yield() }  // never hold a pool thread for long
             var text: String
             if round % 2 == 0 {
                 // A real UUID with one position changed (or none).
@@ -33,7 +35,7 @@ struct KubiyaUUIDTests {
             #expect(Kubiya.isUUID(text) == canonical, "\(text.debugDescription): canonical \(canonical)")
             if canonical { accepted += 1 }
         }
-        #expect(accepted > 5_000, "the generator gave enough valid UUIDs to compare")
+        #expect(accepted > 750, "the generator gave enough valid UUIDs to compare")
         for text in ["", "550e8400-e29b-41d4-a716-446655440000", "550E8400-E29B-41D4-A716-446655440000", "550e8400e29b41d4a716446655440000",
                      "{550e8400-e29b-41d4-a716-446655440000}", " 50e8400-e29b-41d4-a716-446655440000", "+50e8400-e29b-41d4-a716-446655440000"] {
             #expect(Kubiya.isUUID(text) == Self.canonical(text), "\(text.debugDescription)")

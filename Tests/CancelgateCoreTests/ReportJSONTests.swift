@@ -7,6 +7,7 @@ import Testing
 /// outcome and error code, every optional field present and absent, and strings with quotes,
 /// backslashes, slashes, every control character, DEL, U+2028 and non-BMP scalars; and what it
 /// writes reads back as the same report.
+@Suite(.disabled(if: ProcessInfo.processInfo.environment["CANCELGATE_SANITIZED"] != nil, "single-threaded computation: under the thread sanitizer it tests nothing and slows the real-clock tests beside it"))
 struct ReportJSONTests {
     /// SplitMix64: a seeded generator, so that a failure names the seed that reproduces it.
     struct Seeded: RandomNumberGenerator {
@@ -70,10 +71,13 @@ struct ReportJSONTests {
         return Array(try encoder.encode(report))
     }
 
-    @Test(arguments: 0..<20)
-    func writesFoundationsBytes(seed: UInt64) throws {
+    // Kept small and yielding: a test that holds a thread of the 2-thread pool for seconds (as
+    // this did under the thread sanitizer) starves the real-clock tests running beside it.
+    @Test(arguments: 0..<8)
+    func writesFoundationsBytes(seed: UInt64) async throws {
         var rng = Seeded(state: seed)
-        for round in 0..<50 {
+        for round in 0..<25 {
+            await Task.yield()
             let report = Self.report(&rng)
             let ours = ReportJSON.encode(report)
             let theirs = try Self.foundation(report)

@@ -52,8 +52,11 @@ import Testing
     @Test func slowBodyTricklesTheWholeRealAnswer() async throws {
         try await FakesHarness.run(.live) { h in
             await h.state.seed(.meibel, id: "bex_1", status: "RUNNING")
-            await h.state.setFault(.slowBody(chunkBytes: 7, interval: .milliseconds(1)), for: .meibel)
-            let response = try await Self.curl(h, Self.meibel("bex_1"))
+            // 10 chunks of the ~400-byte answer, and room: under the thread sanitizer, beside the
+            // rest of the suite, each 1 ms pause between chunks can wait long for a pool thread
+            // (6.6 s to over 10 s, curl's default timeout here, were seen for 57 chunks).
+            await h.state.setFault(.slowBody(chunkBytes: 40, interval: .milliseconds(1)), for: .meibel)
+            let response = try await Self.curl(h, Self.meibel("bex_1"), timeout: .seconds(60))
             let json = try JSONSerialization.jsonObject(with: response.body) as? [String: Any]
             #expect(response.status == 200 && json?["id"] as? String == "bex_1" && json?["status"] as? String == "CANCELED")
             #expect(response.header("Content-Length") == String(response.body.count))
