@@ -7,7 +7,8 @@ import socket
 
 from . import procs as processes
 
-CONF = """\
+# What both nginx configurations share: one process group in the foreground, files in {dir}.
+COMMON = """\
 daemon off;
 master_process on;
 worker_processes auto;
@@ -15,12 +16,15 @@ pid {dir}/nginx.pid;
 error_log {dir}/nginx-error.log warn;
 events {{ worker_connections 4096; }}
 http {{
-    access_log {dir}/nginx-access.log;
     client_body_temp_path {dir}/body;
     proxy_temp_path {dir}/proxy;
     fastcgi_temp_path {dir}/fastcgi;
     uwsgi_temp_path {dir}/uwsgi;
     scgi_temp_path {dir}/scgi;
+"""
+
+CONF = COMMON + """\
+    access_log {dir}/nginx-access.log;
     upstream fake {{
         server 127.0.0.1:{upstream_port};
         keepalive 64;
@@ -40,20 +44,8 @@ http {{
 
 # Kubiya's `POST /api/v1/executions/{id}/terminate` 200 (upstream-apis/BEHAVIOR.md), whatever the
 # request: nginx discards the body. No access log: it is the upstream, not a party measured.
-STATIC = """\
-daemon off;
-master_process on;
-worker_processes auto;
-pid {dir}/nginx.pid;
-error_log {dir}/nginx-error.log warn;
-events {{ worker_connections 4096; }}
-http {{
+STATIC = COMMON + """\
     access_log off;
-    client_body_temp_path {dir}/body;
-    proxy_temp_path {dir}/proxy;
-    fastcgi_temp_path {dir}/fastcgi;
-    uwsgi_temp_path {dir}/uwsgi;
-    scgi_temp_path {dir}/scgi;
     keepalive_requests 1000000;
     server {{
         listen 127.0.0.1:{port};

@@ -26,21 +26,14 @@ public struct ReportJSON {
         raw("{\"dry_run\":")
         bool(report.dryRun)
         if let plan = report.plan {
-            raw(",\"plan\":[")
-            for (position, call) in plan.enumerated() {
-                if position > 0 { byte(UInt8(ascii: ",")) }
-                write(call)
-            }
-            byte(UInt8(ascii: "]"))
+            raw(",\"plan\":")
+            array(plan) { $0.write($1) }
         }
         raw(",\"request_id\":")
         string(report.requestID)
-        raw(",\"results\":[")
-        for (position, result) in report.results.enumerated() {
-            if position > 0 { byte(UInt8(ascii: ",")) }
-            write(result)
-        }
-        raw("],\"summary\":")
+        raw(",\"results\":")
+        array(report.results) { $0.write($1) }
+        raw(",\"summary\":")
         write(report.summary)
         byte(UInt8(ascii: "}"))
     }
@@ -108,12 +101,9 @@ public struct ReportJSON {
     }
 
     private mutating func write(_ call: PlannedCall) {
-        raw("{\"ids\":[")
-        for (position, id) in call.ids.enumerated() {
-            if position > 0 { byte(UInt8(ascii: ",")) }
-            string(id)
-        }
-        raw("],\"method\":")
+        raw("{\"ids\":")
+        array(call.ids) { $0.string($1) }
+        raw(",\"method\":")
         string(call.method)
         raw(",\"path\":")
         string(call.path)
@@ -130,6 +120,16 @@ public struct ReportJSON {
     }
 
     // MARK: Values
+
+    /// `[a,b,…]`, each element written by `element`.
+    private mutating func array<Element>(_ elements: [Element], _ element: (inout ReportJSON, Element) -> Void) {
+        byte(UInt8(ascii: "["))
+        for (position, value) in elements.enumerated() {
+            if position > 0 { byte(UInt8(ascii: ",")) }
+            element(&self, value)
+        }
+        byte(UInt8(ascii: "]"))
+    }
 
     private mutating func byte(_ value: UInt8) {
         bytes.append(value)
