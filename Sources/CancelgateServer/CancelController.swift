@@ -97,10 +97,22 @@ struct CancelController: Sendable {
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: ReportJSON.encode(report))))
     }
 
+    /// `application/json` or `application/…+json`, parameters ignored, any case (RFC 9110 §8.3.1).
     static func isJSON(_ contentType: String?) -> Bool {
-        guard let contentType else { return false }
-        let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
-        return mediaType == "application/json" || (mediaType.hasPrefix("application/") && mediaType.hasSuffix("+json"))
+        guard var contentType else { return false }
+        return contentType.withUTF8 { bytes in
+            var end = bytes.firstIndex(of: UInt8(ascii: ";")) ?? bytes.count
+            var start = 0
+            let isBlank: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+            while start < end, isBlank(bytes[start]) { start += 1 }
+            while end > start, isBlank(bytes[end - 1]) { end -= 1 }
+            // ASCII lower case: the names compared are ASCII, so no other letter can match.
+            let mediaType = bytes[start..<end].map { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") ? $0 | 0x20 : $0 }
+            let application = Array("application/".utf8), suffix = Array("+json".utf8)
+            return mediaType.elementsEqual("application/json".utf8)
+                || (mediaType.count >= application.count + suffix.count && mediaType.starts(with: application)
+                    && mediaType.suffix(suffix.count).elementsEqual(suffix))
+        }
     }
 
     /// A boolean query parameter (`dry_run`, `confirm`): nil when absent; `?dry_run` alone is true.
@@ -125,7 +137,7 @@ struct CancelController: Sendable {
             errors.append(.init(pointer: "", message: "header X-Request-ID must be 1 to \(maxRequestIDLength) visible ASCII characters"))
         }
         guard errors.isEmpty else { throw .invalid(errors) }
-        return given ?? UUID().uuidString.lowercased()
+        return given ?? LowercaseUUID.make()
     }
 
     /// 1 to `maxRequestIDLength` visible ASCII characters (CONTRACT §3's `X-Request-ID`).

@@ -3,6 +3,7 @@ internal import CoreMetrics
 internal import Foundation
 internal import Hummingbird
 public import Prometheus
+internal import Synchronization
 
 /// The Prometheus side of `GatewayMetrics`: one registry per application (so two gateways in one
 /// process never mix their counts) and a swift-metrics factory over it that gives each
@@ -26,9 +27,13 @@ public struct PrometheusMetrics: Sendable {
 
 /// `PrometheusMetricsFactory` registers metrics without help text; this one names each with the
 /// help of `GatewayMetrics.help` and uses `GatewayMetrics.durationBuckets` for timers.
+///
+/// Each handler is made once per name and labels and kept: the registry would hand back the same
+/// one, but only after checking the name and scanning the help text again, on every request.
 struct DescribedMetricsFactory: MetricsFactory {
     let registry: PrometheusCollectorRegistry
     private let plain: PrometheusMetricsFactory
+    private let made = HandlerCache()
 
     init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
@@ -40,25 +45,29 @@ struct DescribedMetricsFactory: MetricsFactory {
     }
 
     func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
-        registry.makeCounter(descriptor: descriptor(label), labels: dimensions)
+        made.counter(label, dimensions) { registry.makeCounter(descriptor: descriptor(label), labels: dimensions) }
     }
 
     func makeFloatingPointCounter(label: String, dimensions: [(String, String)]) -> any FloatingPointCounterHandler {
-        registry.makeCounter(descriptor: descriptor(label), labels: dimensions)
+        made.counter(label, dimensions) { registry.makeCounter(descriptor: descriptor(label), labels: dimensions) }
     }
 
     func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
         aggregate
-            ? registry.makeValueHistogram(descriptor: descriptor(label), labels: dimensions, buckets: plain.defaultValueHistogramBuckets)
-            : registry.makeGauge(descriptor: descriptor(label), labels: dimensions)
+            ? made.histogram(label, dimensions) {
+                registry.makeValueHistogram(descriptor: descriptor(label), labels: dimensions, buckets: plain.defaultValueHistogramBuckets)
+            }
+            : made.gauge(label, dimensions) { registry.makeGauge(descriptor: descriptor(label), labels: dimensions) }
     }
 
     func makeMeter(label: String, dimensions: [(String, String)]) -> any MeterHandler {
-        registry.makeGauge(descriptor: descriptor(label), labels: dimensions)
+        made.gauge(label, dimensions) { registry.makeGauge(descriptor: descriptor(label), labels: dimensions) }
     }
 
     func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
-        registry.makeDurationHistogram(descriptor: descriptor(label), labels: dimensions, buckets: GatewayMetrics.durationBuckets)
+        made.durationHistogram(label, dimensions) {
+            registry.makeDurationHistogram(descriptor: descriptor(label), labels: dimensions, buckets: GatewayMetrics.durationBuckets)
+        }
     }
 
     func destroyCounter(_ handler: any CounterHandler) { plain.destroyCounter(handler) }
@@ -93,5 +102,65 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
         case .get, .head, .post, .put, .delete, .patch, .options: request.method.rawValue
         default: "other"
         }
+    }
+}
+
+/// The registry's handlers by kind, name and labels (label sets are bounded: see GatewayMetrics).
+final class HandlerCache: Sendable {
+    private struct Key: Hashable {
+        let label: String
+        let dimensions: [String]
+
+        init(_ label: String, _ dimensions: [(String, String)]) {
+            self.label = label
+            var flat: [String] = []
+            flat.reserveCapacity(dimensions.count * 2)
+            for (name, value) in dimensions {
+                flat.append(name)
+                flat.append(value)
+            }
+            self.dimensions = flat
+        }
+    }
+
+    private struct Handlers {
+        var counters: [Key: Prometheus.Counter] = [:]
+        var gauges: [Key: Prometheus.Gauge] = [:]
+        var histograms: [Key: Prometheus.ValueHistogram] = [:]
+        var durationHistograms: [Key: Prometheus.DurationHistogram] = [:]
+    }
+
+    private let handlers = Mutex(Handlers())
+
+    private func cached<H: Sendable>(
+        _ path: WritableKeyPath<Handlers, [Key: H]>, _ label: String, _ dimensions: [(String, String)], make: () -> H
+    ) -> H {
+        let key = Key(label, dimensions)
+        if let found = handlers.withLock({ $0[keyPath: path][key] }) { return found }
+        // Made outside the lock: the registry has its own, and returns the same handler for the
+        // same name and labels, so two threads racing here store the same object.
+        let made = make()
+        handlers.withLock { $0[keyPath: path][key] = made }
+        return made
+    }
+
+    func counter(_ label: String, _ dimensions: [(String, String)], make: () -> Prometheus.Counter) -> Prometheus.Counter {
+        cached(\.counters, label, dimensions, make: make)
+    }
+
+    func gauge(_ label: String, _ dimensions: [(String, String)], make: () -> Prometheus.Gauge) -> Prometheus.Gauge {
+        cached(\.gauges, label, dimensions, make: make)
+    }
+
+    func histogram(
+        _ label: String, _ dimensions: [(String, String)], make: () -> Prometheus.ValueHistogram
+    ) -> Prometheus.ValueHistogram {
+        cached(\.histograms, label, dimensions, make: make)
+    }
+
+    func durationHistogram(
+        _ label: String, _ dimensions: [(String, String)], make: () -> Prometheus.DurationHistogram
+    ) -> Prometheus.DurationHistogram {
+        cached(\.durationHistograms, label, dimensions, make: make)
     }
 }

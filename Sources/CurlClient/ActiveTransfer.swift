@@ -108,20 +108,30 @@ final class ActiveTransfer {
 
     /// One complete header line as curl delivers it (https://curl.se/libcurl/c/CURLOPT_HEADERFUNCTION.html):
     /// a status line starts a new head (so 1xx heads are dropped), lines after the body are trailers.
+    /// Read as bytes: names and values are cut at the first colon and trimmed of spaces and tabs
+    /// (RFC 9110 §5.5's optional whitespace), then decoded as UTF-8.
     func receiveHeader(_ bytes: UnsafeRawBufferPointer) {
         guard !bodyStarted else { return }
-        var end = bytes.endIndex
-        while end > bytes.startIndex, bytes[end - 1] == UInt8(ascii: "\r") || bytes[end - 1] == UInt8(ascii: "\n") { end -= 1 }
-        let line = String(decoding: bytes[..<end], as: UTF8.self)
-        if line.hasPrefix("HTTP/") {
+        var end = bytes.count
+        while end > 0, bytes[end - 1] == UInt8(ascii: "\r") || bytes[end - 1] == UInt8(ascii: "\n") { end -= 1 }
+        let line = UnsafeRawBufferPointer(rebasing: bytes[0..<end])
+        guard let first = line.first else { return }
+        if line.starts(with: "HTTP/".utf8) {
             headers.removeAll()
-        } else if let first = line.first, first == " " || first == "\t", !headers.isEmpty {
+        } else if first == UInt8(ascii: " ") || first == UInt8(ascii: "\t"), !headers.isEmpty {
             // obs-fold continuation (RFC 9112 §5.2)
-            headers[headers.count - 1].value += " " + line.trimmingCharacters(in: .whitespaces)
-        } else if let colon = line.firstIndex(of: ":") {
-            let name = String(line[..<colon])
-            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-            headers.append(HTTPHeader(name, value))
+            headers[headers.count - 1].value += " " + Self.text(line, from: 0, to: line.count)
+        } else if let colon = line.firstIndex(of: UInt8(ascii: ":")) {
+            headers.append(HTTPHeader(String(decoding: line[..<colon], as: UTF8.self), Self.text(line, from: colon + 1, to: line.count)))
         }
+    }
+
+    /// `line[from..<to]` without leading and trailing spaces and tabs, as text.
+    private static func text(_ line: UnsafeRawBufferPointer, from: Int, to: Int) -> String {
+        let isBlank: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+        var start = from, end = to
+        while start < end, isBlank(line[start]) { start += 1 }
+        while end > start, isBlank(line[end - 1]) { end -= 1 }
+        return String(decoding: line[start..<end], as: UTF8.self)
     }
 }

@@ -31,6 +31,30 @@ struct CurlClientResponseTests {
         }
     }
 
+    @Test("header lines: interim heads dropped, spaces and tabs trimmed, folds joined, UTF-8 kept, names as sent")
+    func rawHeaderLines() async throws {
+        let answer = "HTTP/1.1 100 Continue\r\nX-Interim: gone\r\n\r\n"
+            + "HTTP/1.1 200 OK\r\nX-Padded: \t value with  inner  spaces \t\r\nx-lower:v\r\nX-Empty:\r\nX-Empty-Padded:   \r\n"
+            + "X-Folded: first\r\n \t second part\r\nX-Text: caf\u{E9} \u{1F600}\r\nX-Colons: a:b: c\r\n"
+            + "Content-Length: 2\r\nConnection: close\r\n\r\nok"
+        let response = try await withRawResponder(answer) { port in
+            let client = try CurlClient()
+            let result: Result<CurlResponse, any Error>
+            do { result = .success(try await client.execute(CurlRequest(url: "http://127.0.0.1:\(port)/"))) } catch { result = .failure(error) }
+            await client.shutdown()
+            return try result.get()
+        }
+        #expect(response.status == 200)
+        #expect(String(decoding: response.body, as: UTF8.self) == "ok")
+        #expect(response.header("x-interim") == nil, "the 100 head's fields are not the answer's")
+        #expect(response.header("x-padded") == "value with  inner  spaces")
+        #expect(response.headers.contains { $0.name == "x-lower" && $0.value == "v" }, "the name as sent")
+        #expect(response.header("x-empty") == "" && response.header("x-empty-padded") == "")
+        #expect(response.header("x-folded") == "first second part")
+        #expect(response.header("x-text") == "caf\u{E9} \u{1F600}")
+        #expect(response.header("x-colons") == "a:b: c")
+    }
+
     @Test("a 500 is a response, not an error")
     func serverErrorIsAResponse() async throws {
         try await withTestServer { client, base in

@@ -150,3 +150,31 @@ func refusingPort() throws -> (descriptor: Int32, port: Int) {
     }
     return (descriptor, Int(UInt16(bigEndian: address.sin_port)))
 }
+
+/// A loopback server that answers one connection with `response` as raw bytes (header lines
+/// Hummingbird would never write: folded, padded with tabs, non-ASCII), then closes it.
+func withRawResponder<T: Sendable>(_ response: String, _ body: (Int) async throws -> T) async throws -> T {
+    let (descriptor, port) = try refusingPort()
+    defer { close(descriptor) }
+    guard listen(descriptor, 4) == 0 else { throw TestServerError.socket("listen") }
+    let served = Thread {
+        let connection = accept(descriptor, nil, nil)
+        guard connection >= 0 else { return }
+        defer { close(connection) }
+        var request: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while !request.ends(with: Array("\r\n\r\n".utf8)) {
+            let count = read(connection, &chunk, chunk.count)
+            guard count > 0 else { return }
+            request.append(contentsOf: chunk[0..<count])
+        }
+        var bytes = Array(response.utf8)
+        _ = write(connection, &bytes, bytes.count)
+    }
+    served.start()
+    return try await body(port)
+}
+
+extension Array where Element == UInt8 {
+    func ends(with suffix: [UInt8]) -> Bool { count >= suffix.count && Array(self[(count - suffix.count)...]) == suffix }
+}

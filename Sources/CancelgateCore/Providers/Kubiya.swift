@@ -200,8 +200,6 @@ struct KubiyaSingleAdapter: ProviderAdapter {
         Kubiya.interpretStatus(reply, path: Kubiya.statusRequest(for: id).path, upstream: upstream)
     }
 
-    struct Body: Encodable { let reason: String }
-
     struct Answer: Decodable {
         let success: Bool
         let terminated_at: String?
@@ -214,7 +212,7 @@ struct KubiyaSingleAdapter: ProviderAdapter {
     var transientStatuses: Set<Int> { RetryPolicy.commonTransientStatuses.union([500]) }
 
     func cancelCalls(for chunk: [PlannedUnit], reason: String) -> [UnitCall] {
-        let body = Wire.json(Body(reason: reason))
+        let body = Wire.reasonBody(reason)
         return chunk.map { UnitCall(units: [$0], request: UpstreamRequest(path: "/api/v1/executions/\(Wire.segment($0.id))/terminate", json: body)) }
     }
 

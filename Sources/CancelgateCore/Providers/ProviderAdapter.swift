@@ -1,4 +1,5 @@
 internal import Foundation
+internal import Synchronization
 
 /// One provider's translation, pure: from units to the upstream calls that cancel them, and from
 /// an upstream's reply back to one `Resolution` per unit, or to follow-up calls that will learn
@@ -116,16 +117,46 @@ struct CallSite: Sendable {
 enum Wire {
     /// Characters left as they are in a path segment: RFC 3986 unreserved minus "." (so "." and
     /// ".." cannot become dot-segments). Everything else is percent-encoded as UTF-8, so no ID can
-    /// change the path, query or host of an upstream call (CONTRACT §1).
-    private static let segmentAllowed: CharacterSet = {
-        var set = CharacterSet()
-        set.insert(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_~")
-        return set
-    }()
-
+    /// change the path, query or host of an upstream call (CONTRACT §1). Byte for byte what
+    /// Foundation's `addingPercentEncoding` gives with that set (PercentEncodingTests), in a
+    /// fraction of its time.
     static func segment(_ id: String) -> String {
-        id.addingPercentEncoding(withAllowedCharacters: segmentAllowed) ?? ""
+        let hex = Array("0123456789ABCDEF".utf8)
+        var encoded: [UInt8] = []
+        encoded.reserveCapacity(id.utf8.count)
+        for byte in id.utf8 {
+            if isUnreservedNotDot(byte) {
+                encoded.append(byte)
+            } else {
+                encoded.append(UInt8(ascii: "%"))
+                encoded.append(hex[Int(byte >> 4)])
+                encoded.append(hex[Int(byte & 0x0F)])
+            }
+        }
+        return String(decoding: encoded, as: UTF8.self)
     }
+
+    private static func isUnreservedNotDot(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+            UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "~"):
+            true
+        default: false
+        }
+    }
+
+    /// `{"reason":…}`, the body of Kubiya's single terminate, encoded once for the reason last
+    /// asked for: most requests carry the default reason, and JSONEncoder was 2 % of a single-ID
+    /// cancel's instructions.
+    static func reasonBody(_ reason: String) -> Data {
+        if let last = lastReasonBody.withLock({ $0 }), last.reason == reason { return last.body }
+        let body = json(ReasonBody(reason: reason))
+        lastReasonBody.withLock { $0 = (reason, body) }
+        return body
+    }
+
+    private struct ReasonBody: Encodable { let reason: String }
+    private static let lastReasonBody = Mutex<(reason: String, body: Data)?>(nil)
 
     static func json(_ value: some Encodable) -> Data {
         // Encoding our own plain structs of strings cannot fail.

@@ -1,0 +1,45 @@
+import CancelgateWire
+import Foundation
+import Testing
+
+@testable import CancelgateCore
+
+/// Text the gateway now writes by hand on every request, compared with what Foundation wrote
+/// before: path segments of upstream calls (`Wire.segment`, was `addingPercentEncoding`) and new
+/// request and record IDs (`LowercaseUUID`, was `UUID().uuidString.lowercased()`).
+@Suite(.disabled(if: ProcessInfo.processInfo.environment["CANCELGATE_SANITIZED"] != nil, "single-threaded computation: under the thread sanitizer it tests nothing and slows the real-clock tests beside it"))
+struct HandWrittenTextTests {
+    static let unreservedNotDot = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_~")
+    static let pieces: [String] = [
+        "a", "Z", "0", "9", "-", "_", "~", ".", "..", "/", "?", "#", "%", "%2F", "+", " ", "&", "=", ":", "@", "\\", "\"", "'",
+        "\u{0}", "\u{1F}", "\u{7F}", "é", "\u{301}", "ß", "\u{FFFD}", "\u{2028}", "\u{1F600}", "中", "\r\n", "\t",
+    ]
+
+    @Test func segmentIsFoundationsPercentEncoding() async {
+        var rng = ReportJSONTests.Seeded(state: 11)
+        for round in 0..<2_000 {
+            if round % 100 == 0 { await Task.yield() }  // never hold a pool thread for long
+            let id = (0..<Int.random(in: 0...12, using: &rng)).map { _ in Self.pieces.randomElement(using: &rng)! }.joined()
+            let foundation = id.addingPercentEncoding(withAllowedCharacters: Self.unreservedNotDot)
+            #expect(Wire.segment(id) == foundation, "\(id.debugDescription)")
+        }
+        #expect(Wire.segment("../admin?x=1#y") == "%2E%2E%2Fadmin%3Fx%3D1%23y", "no ID can leave its path segment")
+        #expect(Wire.segment("b961aa4d-3301-4127-9100-000000000000") == "b961aa4d-3301-4127-9100-000000000000")
+    }
+
+    @Test func newIDsAreLowerCaseVersion4UUIDs() {
+        var seen = Set<String>()
+        for _ in 0..<2_000 {
+            let id = LowercaseUUID.make()
+            let parsed = UUID(uuidString: id)
+            #expect(parsed?.uuidString.lowercased() == id, "\(id)")
+            #expect(id.wholeMatch(of: /[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}/) != nil, "\(id)")
+            seen.insert(id)
+        }
+        #expect(seen.count == 2_000)
+        for _ in 0..<200 {
+            let uuid = UUID()
+            #expect(LowercaseUUID.text(uuid) == uuid.uuidString.lowercased())
+        }
+    }
+}
