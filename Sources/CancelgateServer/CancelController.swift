@@ -71,8 +71,13 @@ struct CancelController: Sendable {
                 "outcomes": "\(report.summary.outcomes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","))",
                 "dry_run": "\(cancel.dryRun)", "duration_ms": "\((ContinuousClock.now - started).milliseconds)",
             ])
-        return try Self.response(report, replayed: false)
+        let response = try Self.response(report, replayed: false)
+        if report.summary.total >= Self.trimAfterItems { Task.detached(priority: .background) { MemoryRelease.afterLargeRequest() } }
+        return response
     }
+
+    /// A request this long leaves megabytes in malloc's free lists: give them back (MemoryRelease).
+    static let trimAfterItems = 1000
 
     /// The JSON body of `/v1/cancel` or `/v1/status`, read within `max_body_bytes` and checked.
     static func body(of request: Request, server: ServerConfig, kind: CancelBody.Kind) async throws -> CancelBody {

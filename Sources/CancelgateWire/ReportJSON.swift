@@ -145,8 +145,14 @@ public struct ReportJSON {
     }
 
     private mutating func int(_ value: Int) {
-        // A decimal Int is at most 20 bytes: a small string, no allocation.
-        bytes.append(contentsOf: String(value).utf8)
+        if value < 0 { byte(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        let start = bytes.count
+        repeat {
+            bytes.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+            magnitude /= 10
+        } while magnitude > 0
+        bytes[start...].reverse()
     }
 
     /// A JSON string as Foundation writes it: `"` and `\` escaped, `/` not (withoutEscapingSlashes),

@@ -2,8 +2,6 @@ public import ArgumentParser
 import CancelgateServer
 import Foundation
 import Logging
-import NIOCore
-import NIOPosix
 
 @main
 struct Cancelgate: AsyncParsableCommand {
@@ -17,9 +15,6 @@ struct Cancelgate: AsyncParsableCommand {
     /// every usage error, where argument-parser exits 64 (EX_USAGE) for the ones it finds.
     static func main() async {
         let arguments = Array(CommandLine.arguments.dropFirst())
-        if ProcessInfo.processInfo.environment["CG_EXP"] == "1" {
-            _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
-        }
         do {
             var command = try parseAsRoot(arguments)
             if var asyncCommand = command as? any AsyncParsableCommand {

@@ -6,10 +6,15 @@ struct Planner: Sendable {
     let config: RoutesConfig
     /// By upstream name, looked up once.
     let adapters: [String: any ProviderAdapter]
+    private let upstreams: [String: UpstreamConfig]
+    /// Each route's upstream, in route order (nil: the route names no configured upstream).
+    private let routeUpstreams: [UpstreamConfig?]
 
     init(config: RoutesConfig) {
         self.config = config
         self.adapters = Dictionary(uniqueKeysWithValues: config.upstreams.map { ($0.name, Adapters.adapter(for: $0)) })
+        self.upstreams = Dictionary(config.upstreams.map { ($0.name, $0) }) { first, _ in first }
+        self.routeUpstreams = config.routes.map { config.upstream(named: $0.upstream) }
     }
 
     func plan(_ request: CancelRequest) -> Plan {
@@ -17,10 +22,11 @@ struct Planner: Sendable {
         var unitOrder: [String: [PlannedUnit]] = [:]  // upstream → unique units in order
         var seen: Set<UnitKey> = []
         entries.reserveCapacity(request.entries.count)
+        seen.reserveCapacity(request.entries.count)
 
         for (index, entry) in request.entries.enumerated() {
             let named = entry.upstream ?? request.defaultUpstream
-            let upstream: UpstreamConfig? = if let named { config.upstream(named: named) } else { route(entry.id) }
+            let upstream: UpstreamConfig? = if let named { upstreams[named] } else { route(entry.id) }
             guard let upstream else {
                 let resolution: Resolution =
                     named == nil
@@ -60,7 +66,7 @@ struct Planner: Sendable {
 
     /// The first route whose match accepts `id`, if its upstream exists.
     func route(_ id: String) -> UpstreamConfig? {
-        config.routes.first { $0.matches(id) }.flatMap { config.upstream(named: $0.upstream) }
+        config.routes.firstIndex { $0.matches(id) }.flatMap { routeUpstreams[$0] }
     }
 
     /// A dry run's `plan`: one element per upstream call.

@@ -88,7 +88,7 @@ struct SkyvernAdapter: ProviderAdapter {
     func rejection(of id: String) -> String? {
         if id.isEmpty { return "Skyvern run IDs cannot be empty." }
         // Skyvern's router decodes %2F before matching: such an ID can only meet a route miss.
-        if id.contains("/") { return "Skyvern run IDs never contain \"/\"; no Skyvern endpoint could match it, so it was not sent." }
+        if id.utf8.contains(UInt8(ascii: "/")) { return "Skyvern run IDs never contain \"/\"; no Skyvern endpoint could match it, so it was not sent." }
         return nil
     }
     func chunkSize(_ upstream: UpstreamConfig) -> Int { min(upstream.batchSize, UpstreamConfig.providerBatchLimit) }

@@ -2,20 +2,26 @@ public import CancelgateWire
 
 /// `"store": {"type": "memory"}`: nothing survives the process. Keys are an
 /// `InMemoryIdempotencyStore` (bounded, least recently used forgotten first); records are the
-/// newest `maxRecords`, kept for `/v1/cancels` while the process runs.
+/// newest `maxRecords` holding at most `maxResults` item results between them (the record just
+/// written is always kept), for `/v1/cancels` while the process runs. Without the second bound, a
+/// thousand 10,000-ID records would hold gigabytes.
 public actor MemoryStore: CancelStore {
     public nonisolated let kind = "memory"
     public let keys: any IdempotencyStore
     public let maxRecords: Int
+    public let maxResults: Int
     private var records: [String: CancelRecord] = [:]
     /// Record IDs in insertion order, oldest first, for eviction.
     private var order: [String] = []
     private var orderStart = 0
+    /// Item results held by `records`.
+    private var results = 0
 
-    public init(keys: any IdempotencyStore, maxRecords: Int = 1000) {
-        precondition(maxRecords >= 1)
+    public init(keys: any IdempotencyStore, maxRecords: Int = 1000, maxResults: Int = 20_000) {
+        precondition(maxRecords >= 1 && maxResults >= 0)
         self.keys = keys
         self.maxRecords = maxRecords
+        self.maxResults = maxResults
     }
 
     public func claimKey(_ claim: KeyClaim) async throws -> IdempotencyBegin {
@@ -32,7 +38,13 @@ public actor MemoryStore: CancelStore {
     }
 
     public func recordFinished(_ record: CancelRecord, completing key: KeyCompletion?) async throws {
-        if records[record.recordID] == nil { insert(record) } else { records[record.recordID] = record }
+        if let old = records[record.recordID] {
+            results += (record.results?.count ?? 0) - (old.results?.count ?? 0)
+            records[record.recordID] = record
+            evict(keeping: record.recordID)
+        } else {
+            insert(record)
+        }
         if let key {
             await keys.complete(scope: key.scope, key: key.key, fingerprint: key.fingerprint, report: key.report)
         }
@@ -80,15 +92,25 @@ public actor MemoryStore: CancelStore {
 
     public func deleteExpired(beforeMs: Int64) async throws -> Int {
         let expired = records.values.filter { ($0.finishedAtMs ?? $0.receivedAtMs) < beforeMs && $0.state != .running }.map(\.recordID)
-        for id in expired { records[id] = nil }
+        for id in expired { remove(id) }
         return expired.count
     }
 
     private func insert(_ record: CancelRecord) {
         records[record.recordID] = record
+        results += record.results?.count ?? 0
         order.append(record.recordID)
-        while records.count > maxRecords, orderStart < order.count {
-            records[order[orderStart]] = nil
+        evict(keeping: record.recordID)
+    }
+
+    private func remove(_ id: String) {
+        results -= records.removeValue(forKey: id)?.results?.count ?? 0
+    }
+
+    /// Oldest first, down to both bounds, never `kept` (the record just written) nor a newer one.
+    private func evict(keeping kept: String) {
+        while records.count > maxRecords || results > maxResults, orderStart < order.count, order[orderStart] != kept {
+            remove(order[orderStart])
             orderStart += 1
         }
         // Compact the order list once its dead prefix outweighs the live part.
