@@ -46,7 +46,7 @@ extension ActiveTransfer {
     /// The request's fields, after an empty `Expect:` that stops curl from sending
     /// `Expect: 100-continue` (and waiting a round trip) for larger bodies.
     private func setHeaders(_ headers: [HTTPHeader]) throws(CurlError) {
-        try appendHeaderLine("Expect:")
+        try appendHeaderLine(Array("Expect:\0".utf8))
         for header in headers {
             // Bytes, not Characters: "\r\n" is one Character, equal to neither "\r" nor "\n".
             let forbidden: (UInt8) -> Bool = { $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\n") || $0 == 0 }
@@ -58,14 +58,28 @@ extension ActiveTransfer {
                     message: "header field with an empty name, a colon in the name, CR, LF or NUL")
             }
             // "Name:" alone would remove curl's own field of that name; "Name;" sends it empty.
-            try appendHeaderLine(header.value.isEmpty ? "\(header.name);" : "\(header.name): \(header.value)")
+            var line: [UInt8] = []
+            line.reserveCapacity(name.count + value.count + 3)
+            line.append(contentsOf: name)
+            if value.isEmpty {
+                line.append(UInt8(ascii: ";"))
+            } else {
+                line.append(contentsOf: ": ".utf8)
+                line.append(contentsOf: value)
+            }
+            line.append(0)
+            try appendHeaderLine(line)
         }
         try check(cg_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, headerList), "curl_easy_setopt(HTTPHEADER)")
     }
 
-    private func appendHeaderLine(_ line: String) throws(CurlError) {
+    /// `line`: the field's bytes, NUL-terminated.
+    private func appendHeaderLine(_ line: [UInt8]) throws(CurlError) {
         // curl_slist_append copies the string and returns NULL on failure, leaving the list as it was.
-        guard let list = curl_slist_append(headerList, line) else {
+        let list = line.withUnsafeBufferPointer { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { curl_slist_append(headerList, $0.baseAddress) }
+        }
+        guard let list else {
             throw CurlError(kind: .other, call: "curl_slist_append", message: "curl_slist_append returned NULL")
         }
         headerList = list

@@ -153,6 +153,9 @@ public struct KeyCompletion: Sendable, Equatable {
 public protocol CancelStore: Sendable {
     /// `sqlite`, `postgres` or `memory`: for logs and metrics.
     var kind: String { get }
+    /// True for a store in this process's memory, which cannot stall: `RecordKeeper` then calls
+    /// it without the time bound (a task and a timer per write) that a database needs.
+    var answersPromptly: Bool { get }
 
     /// Claims a key for the request whose record is `claim.recordID`, or says why not.
     func claimKey(_ claim: KeyClaim) async throws -> IdempotencyBegin
@@ -174,4 +177,8 @@ public protocol CancelStore: Sendable {
     func interruptRunning(leaseEndedBeforeMs beforeMs: Int64, nowMs: Int64) async throws -> [String]
     /// Deletes records finished (or received) and keys stored before `beforeMs`; returns how many records.
     func deleteExpired(beforeMs: Int64) async throws -> Int
+}
+
+extension CancelStore {
+    public var answersPromptly: Bool { false }
 }

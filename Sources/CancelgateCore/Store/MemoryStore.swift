@@ -7,6 +7,7 @@ public import CancelgateWire
 /// thousand 10,000-ID records would hold gigabytes.
 public actor MemoryStore: CancelStore {
     public nonisolated let kind = "memory"
+    public nonisolated var answersPromptly: Bool { true }
     public let keys: any IdempotencyStore
     public let maxRecords: Int
     public let maxResults: Int

@@ -70,7 +70,7 @@ public actor RecordKeeper {
         let store = store
         do {
             guard !storeDown else { throw StoreDown() }
-            return try await BoundedWait.run(Self.claimTimeout, cancelOnTimeout: false) { try await store.claimKey(claim) }
+            return try await bounded(Self.claimTimeout, cancelOnTimeout: false) { try await store.claimKey(claim) }
         } catch {
             if error is StoreDown {
                 metrics.storeError(operation: "key_claim")
@@ -128,13 +128,21 @@ public actor RecordKeeper {
 
     private func attempt(_ write: Write) async throws {
         let store = store
-        try await BoundedWait.run(Self.writeTimeout, cancelOnTimeout: false) {
+        try await bounded(Self.writeTimeout, cancelOnTimeout: false) {
             switch write {
             case .started(let record): try await store.recordStarted(record)
             case .finished(let record, let key): try await store.recordFinished(record, completing: key)
             case .release(let scope, let key, let recordID): try await store.releaseKey(scope: scope, key: key, recordID: recordID)
             }
         }
+    }
+
+    /// `operation` within `timeout` (BoundedWait), or simply run when the store cannot stall.
+    private func bounded<T: Sendable>(
+        _ timeout: Duration, cancelOnTimeout: Bool, _ operation: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        if store.answersPromptly { return try await operation() }
+        return try await BoundedWait.run(timeout, cancelOnTimeout: cancelOnTimeout, operation)
     }
 
     private func enqueue(_ write: Write) {

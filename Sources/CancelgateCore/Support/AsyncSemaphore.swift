@@ -41,6 +41,14 @@ public final class AsyncSemaphore: @unchecked Sendable {
     /// True once a permit is held (give it back with `release()`); false if the task was
     /// cancelled before it got one.
     public func acquire() async -> Bool {
+        // A cancelled task gets none; a free permit is taken without suspending (most calls).
+        if Task.isCancelled { return false }
+        let taken: Bool = lock.withLock {
+            guard permits > 0, waiters.isEmpty else { return false }
+            permits -= 1
+            return true
+        }
+        if taken { return true }
         let id: UInt64 = lock.withLock {
             nextID += 1
             return nextID
