@@ -128,6 +128,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Per-component benchmarks (Benchmarks/Components/main.swift, `Benchmarks/run --only components`).
+        .executableTarget(
+            name: "cancelgate-components",
+            dependencies: [
+                "CancelgateServer", "CancelgateCore", "CancelgateWire", "CurlClient",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Benchmarks/Components",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "CurlClientTests",
             dependencies: [

@@ -122,8 +122,9 @@ def parse(argv):
     parser.add_argument("--skip-callgrind", action="store_true", help="leave out the callgrind instruction count")
     parser.add_argument("--callgrind", action="store_true", help="with --smoke: do the callgrind count too (tiny input)")
     parser.add_argument("--keep-workdir", action="store_true", help="keep the logs and generated files")
-    parser.add_argument("--only", choices=["store", "jobs", "callgrind"],
-                        help="run only the store scenario, the jobs one or the callgrind count (results to Benchmarks/results/ONLY.json)")
+    parser.add_argument("--only", choices=["store", "jobs", "callgrind", "components"],
+                        help="run only the store scenario, the jobs one, the callgrind count or the per-component benchmarks "
+                             "(results to Benchmarks/results/ONLY.json)")
     return parser.parse_args(argv)
 
 
@@ -186,6 +187,10 @@ def main(argv):
             say(f"jobs: one job of {settings['job_size']:,} IDs on SQLite, then on PostgreSQL")
             scenarios.jobs(bench, fig, routes)
             run_callgrind = False
+        elif args.only == "components":
+            say("components: each part of a request in process (Benchmarks/Components)")
+            scenarios.components(bench, fig, binary, 0.05 if args.smoke else 1.0)
+            run_callgrind = False
         else:
             say(f"scenarios 1 and 2: fan-out, {settings['latency_ms']} ms per upstream call, and the same calls with curl --parallel")
             scenarios.fanout_and_curl(bench, fig)
@@ -203,6 +208,8 @@ def main(argv):
             scenarios.jobs(bench, fig, routes)
             say("store: fan-out and single-ID load with memory, SQLite and PostgreSQL stores")
             scenarios.store(bench, fig, routes)
+            say("components: each part of a request in process (Benchmarks/Components)")
+            scenarios.components(bench, fig, binary, 0.05 if args.smoke else 1.0)
             fig.add("upstream_retries", bench.retries, "attempts", "retries seen in reports (0 expected)")
 
         if run_callgrind:

@@ -1,6 +1,7 @@
 """The five scenarios of issue #5. Each takes the running `Bench` (gateway, fakes, settings) and adds
 its figures; each raises BenchError on an incomplete report or a failed call."""
 import os
+import subprocess
 import statistics
 import threading
 import time
@@ -390,3 +391,21 @@ def jobs(bench, fig, config_path):
     finally:
         if cluster is not None:
             cluster.stop()
+
+
+def components(bench, fig, binary, seconds):
+    """The per-component benchmarks (Benchmarks/Components/main.swift): each part of a request in
+    process, no sockets; median time per operation, and ReportJSON against JSONEncoder."""
+    tool = os.path.join(os.path.dirname(binary), "cancelgate-components")
+    if not os.access(tool, os.X_OK):
+        raise BenchError(f"{tool} is missing: build it (`swift build --product cancelgate-components`)")
+    done = subprocess.run([tool, "--json", "--seconds", str(seconds)], capture_output=True, env=bench.procs.env, timeout=600)
+    if done.returncode != 0:
+        raise BenchError("cancelgate-components failed: " + (done.stdout + done.stderr).decode(errors="replace")[-1000:])
+    figures = {f["name"]: f for f in json.loads(done.stdout)}
+    for name, f in figures.items():
+        fig.add(f"components.{name}.median_us", f["median_ns"] / 1000, "us", f["what"])
+    fig.add("components.jsonencoder_over_reportjson", figures["report.jsonencoder.1000"]["median_ns"] / figures["report.encode.1000"]["median_ns"],
+            "ratio", "Foundation's JSONEncoder time / ReportJSON's for the same 1,000-result report")
+    fig.add("components.http_single_over_pipeline_single", figures["http.cancel.single"]["median_ns"] / figures["pipeline.single"]["median_ns"],
+            "ratio", "a single-ID cancel through the HTTP application / through CancelService alone")
