@@ -1,7 +1,7 @@
 // Per-component benchmarks (issue #14): what each part of a request costs on its own, in process,
 // no sockets, so that a regression shows where it is. `Benchmarks/run --only components` runs
 // them (release build) and writes Benchmarks/results/components.json; run alone:
-// `swift run -c release cancelgate-components [--seconds S] [--json]`.
+// `swift run -c release cancelgate-components [--seconds S] [--json] [--only NAME]`.
 //
 // Each benchmark runs in batches for at least `--seconds` (1 by default) after a warm-up; the
 // figure is the median time per operation over the batches (and the fastest batch). Times are
@@ -71,9 +71,13 @@ struct Figure: Encodable {
 }
 
 /// Runs `operation` in batches for at least `seconds`; nanoseconds per operation.
+/// `--only NAME`: run that benchmark only (the others report nothing), e.g. under callgrind.
+let only: String? = CommandLine.arguments.firstIndex(of: "--only").map { CommandLine.arguments[$0 + 1] }
+
 func measure(
     _ name: String, _ what: String, seconds: Double, isolation: isolated (any Actor)? = #isolation, _ operation: () async throws -> Void
-) async rethrows -> Figure {
+) async rethrows -> Figure? {
+    if let only, only != name { return nil }
     let clock = ContinuousClock()
     for _ in 0..<20 { try await operation() }
     // A batch long enough to time (about 10 ms), found from one timed call.
@@ -104,7 +108,7 @@ struct ComponentBenchmarks {
         let config = try ConfigLoader.load(data: Data(Components.routes.utf8), environment: [:])
         let logger = Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
         let service = CancelService(config: config, transport: InstantKubiya())
-        var figures: [Figure] = []
+        var figures: [Figure?] = []
 
         let report = Components.report(1000)
         let encoder = JSONEncoder()
@@ -144,13 +148,14 @@ struct ComponentBenchmarks {
             ]
         }
 
+        let measured = figures.compactMap { $0 }
         if json {
             let output = JSONEncoder()
             output.outputFormatting = [.prettyPrinted, .sortedKeys]
-            FileHandle.standardOutput.write(try output.encode(figures))
+            FileHandle.standardOutput.write(try output.encode(measured))
             FileHandle.standardOutput.write(Data("\n".utf8))
         } else {
-            for figure in figures {
+            for figure in measured {
                 let name = figure.name.padding(toLength: 26, withPad: " ", startingAt: 0)
                 print(name + String(format: "%10.1f µs  (fastest %.1f, %d operations)  ", figure.median_ns / 1000, figure.fastest_ns / 1000, figure.operations) + figure.what)
             }
