@@ -2,7 +2,7 @@ public import CancelgateCore
 internal import CancelgateWire
 internal import Foundation
 public import Logging
-internal import Synchronization
+internal import CurlClient
 public import ServiceLifecycle
 
 /// Runs jobs (CONTRACT §6): claims up to `server.max_running_jobs` of them from the store and
@@ -247,5 +247,5 @@ extension ItemResult {
 
 /// Jobs this runner works on now.
 private final class ActiveJobs: Sendable {
-    let count = Mutex(0)
+    let count = Locked(0)
 }

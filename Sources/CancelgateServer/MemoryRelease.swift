@@ -1,4 +1,4 @@
-internal import Synchronization
+internal import Foundation
 
 #if canImport(Glibc)
 /// `int malloc_trim(size_t pad)` from <malloc.h>, which the Glibc module does not export.
@@ -11,12 +11,13 @@ private func mallocTrim(_ pad: Int) -> Int32
 /// each later long request started from there. `malloc_trim` returns the free pages to the
 /// system; it walks every arena, so it runs after long requests only, and one at a time.
 enum MemoryRelease {
-    private static let running = Atomic<Bool>(false)
+    /// Held while a trim runs (an NSLock: the thread sanitizer sees it, see CurlClient's Locked).
+    private static let running = NSLock()
 
     static func afterLargeRequest() {
         #if canImport(Glibc)
-        guard running.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return }
-        defer { running.store(false, ordering: .releasing) }
+        guard running.try() else { return }
+        defer { running.unlock() }
         _ = mallocTrim(0)
         #endif
     }

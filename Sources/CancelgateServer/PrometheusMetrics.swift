@@ -3,7 +3,7 @@ internal import CoreMetrics
 internal import Foundation
 internal import Hummingbird
 public import Prometheus
-internal import Synchronization
+internal import CurlClient
 
 /// The Prometheus side of `GatewayMetrics`: one registry per application (so two gateways in one
 /// process never mix their counts) and a swift-metrics factory over it that gives each
@@ -130,7 +130,7 @@ final class HandlerCache: Sendable {
         var durationHistograms: [Key: Prometheus.DurationHistogram] = [:]
     }
 
-    private let handlers = Mutex(Handlers())
+    private let handlers = Locked(Handlers())
 
     private func cached<H: Sendable>(
         _ path: WritableKeyPath<Handlers, [Key: H]>, _ label: String, _ dimensions: [(String, String)], make: () -> H

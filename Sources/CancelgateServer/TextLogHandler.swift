@@ -1,6 +1,6 @@
 internal import Foundation
 public import Logging
-internal import Synchronization
+internal import CurlClient
 
 /// The text log format (`--log-format text`, the default): the line swift-log's
 /// `StreamLogHandler` writes, `2026-12-04T04:10:00+0000 info cancelgate: key=value … [Module]
@@ -75,7 +75,7 @@ public struct TextLogHandler: LogHandler {
         var text = ""
     }
 
-    private static let stamp = Mutex(Stamp())
+    private static let stamp = Locked(Stamp())
 
     /// Local time to the second with its offset (`%Y-%m-%dT%H:%M:%S%z`, StreamLogHandler's),
     /// formatted once per second.
@@ -98,14 +98,14 @@ public struct TextLogHandler: LogHandler {
         }
     }
 
-    private static let writing = Mutex(())
+    private static let writing = NSLock()
 
     /// Each line in `write(2)` calls to standard error under one lock, so lines from concurrent
     /// requests never interleave (stderr is unbuffered: StreamLogHandler's stream flushes each line).
     public static let standardError: @Sendable (String) -> Void = { line in
         var line = line
         line.withUTF8 { bytes in
-            writing.withLock { _ in
+            writing.withLock {
                 var offset = 0
                 while offset < bytes.count {
                     let written = Foundation.write(2, bytes.baseAddress! + offset, bytes.count - offset)

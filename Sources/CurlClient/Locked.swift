@@ -4,15 +4,16 @@ import Foundation
 /// futex ThreadSanitizer cannot see, and `--sanitize=thread` reported every access through it as
 /// a race; `NSLock` is a pthread mutex, which the sanitizer intercepts.
 // unchecked Sendable: `value` is read and written only inside `withLock`, while holding `lock`.
-final class Locked<Value: Sendable>: @unchecked Sendable {
+// `package`: the gateway's other modules use it too (CancelgateCore, CancelgateServer).
+package final class Locked<Value: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
     private var value: Value
 
-    init(_ value: Value) {
+    package init(_ value: Value) {
         self.value = value
     }
 
-    func withLock<Result>(_ body: (inout Value) -> Result) -> Result {
+    package func withLock<Result>(_ body: (inout Value) -> Result) -> Result {
         lock.lock()
         defer { lock.unlock() }
         return body(&value)

@@ -1,5 +1,5 @@
 internal import Foundation
-internal import Synchronization
+internal import CurlClient
 
 /// One provider's translation, pure: from units to the upstream calls that cancel them, and from
 /// an upstream's reply back to one `Resolution` per unit, or to follow-up calls that will learn
@@ -153,12 +153,16 @@ enum Wire {
     static func reasonBody(_ reason: String) -> Data {
         if let last = lastReasonBody.withLock({ $0 }), last.reason == reason { return last.body }
         let body = json(ReasonBody(reason: reason))
-        lastReasonBody.withLock { $0 = (reason, body) }
+        lastReasonBody.withLock { $0 = ReasonBodyCache(reason: reason, body: body) }
         return body
     }
 
     private struct ReasonBody: Encodable { let reason: String }
-    private static let lastReasonBody = Mutex<(reason: String, body: Data)?>(nil)
+    private struct ReasonBodyCache {
+        let reason: String
+        let body: Data
+    }
+    private static let lastReasonBody = Locked<ReasonBodyCache?>(nil)
 
     static func json(_ value: some Encodable) -> Data {
         // Encoding our own plain structs of strings cannot fail.
