@@ -122,8 +122,10 @@ def parse(argv):
     parser.add_argument("--skip-callgrind", action="store_true", help="leave out the callgrind instruction count")
     parser.add_argument("--callgrind", action="store_true", help="with --smoke: do the callgrind count too (tiny input)")
     parser.add_argument("--keep-workdir", action="store_true", help="keep the logs and generated files")
-    parser.add_argument("--only", choices=["store", "jobs", "callgrind", "components"],
-                        help="run only the store scenario, the jobs one, the callgrind count or the per-component benchmarks "
+    parser.add_argument("--only", choices=["fanout", "overhead", "store", "jobs", "callgrind", "components"],
+                        help="run only scenarios 1 and 2 (fan-out wall, curl, CPU and peak RSS per size), "
+                             "scenario 3's single-ID load (fair baseline and fake), the store scenario, the jobs one, "
+                             "the callgrind count or the per-component benchmarks "
                              "(results to Benchmarks/results/ONLY.json)")
     return parser.parse_args(argv)
 
@@ -183,6 +185,14 @@ def main(argv):
             run_callgrind = False
         elif args.only == "callgrind":
             run_callgrind = True
+        elif args.only == "fanout":
+            say(f"scenarios 1 and 2: fan-out, {settings['latency_ms']} ms per upstream call, and the same calls with curl --parallel")
+            scenarios.fanout_and_curl(bench, fig)
+            run_callgrind = False
+        elif args.only == "overhead":
+            say("scenario 3: per-request overhead (wrk)")
+            scenarios.overhead(bench, fig)
+            run_callgrind = False
         elif args.only == "jobs":
             say(f"jobs: one job of {settings['job_size']:,} IDs on SQLite, then on PostgreSQL")
             scenarios.jobs(bench, fig, routes)

@@ -25,6 +25,7 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
+        AllocatorSettings.apply()
         let logger = logging.makeLogger(label: "cancelgate")
         let routes: RoutesConfig
         do {
