@@ -10,7 +10,16 @@ struct UpstreamClock: Sendable {
         sleepFunction = { try await clock.sleep(until: $0, tolerance: nil) }
     }
 
-    static let continuous = UpstreamClock(ContinuousClock())
+    /// The real clock. Its sleeps are `PromptSleep`s: a cancelled one lets go of its timer at
+    /// once, which `Task.sleep` does only at the original deadline.
+    static let continuous = UpstreamClock(now: { ContinuousClock.now }, sleep: PromptSleep.sleep(until:))
+
+    private init(
+        now: @escaping @Sendable () -> ContinuousClock.Instant, sleep: @escaping @Sendable (ContinuousClock.Instant) async throws -> Void
+    ) {
+        nowFunction = now
+        sleepFunction = sleep
+    }
 
     var now: ContinuousClock.Instant { nowFunction() }
 

@@ -19,7 +19,8 @@ public enum BoundedWait {
                 }
                 gate.setTimer(
                     Task {
-                        try? await Task.sleep(for: timeout)
+                        // PromptSleep: a sleep cancelled when the operation answers lets go of its timer.
+                        try? await PromptSleep.sleep(until: .now + timeout)
                         guard !Task.isCancelled else { return }
                         if gate.resume(.failure(TimedOut())), cancelOnTimeout { work.cancel() }
                     })
