@@ -1,4 +1,5 @@
 import CancelgateWire
+@testable import CurlClient
 import Testing
 
 @testable import CancelgateCore
@@ -66,5 +67,41 @@ import Testing
         #expect(summary.succeeded == 2)
         #expect(summary.failed == 3)
         #expect(summary.outcomes["already_terminal"] == 1)
+    }
+
+    struct NoCalls: HTTPTransport {
+        func execute(_ request: CurlRequest) async throws(CurlError) -> CurlResponse {
+            Issue.record("jobEntries made a call")
+            throw CurlError(kind: .other, call: "transfer", message: "no calls")
+        }
+    }
+
+    /// A job's stored entries (CONTRACT §6): each (upstream, run) sent once, later spellings point
+    /// at the first; entries decided without a call point nowhere; the named upstream is kept.
+    /// Checked against `plan`, which `/v1/cancel` sends from.
+    @Test func jobEntriesPointDuplicatesAtTheFirstAsThePlanSendsThem() {
+        let kubiya = (0..<4).map { "00000000-0000-4000-8000-00000000000\($0)" }
+        let entries = [
+            CancelEntry(id: kubiya[0]), CancelEntry(id: "tsk_1"), CancelEntry(id: kubiya[0].uppercased()), CancelEntry(id: "nope"),
+            CancelEntry(id: "tsk_1"), CancelEntry(id: "7", upstream: "c1"), CancelEntry(id: "7", upstream: "skyvern"), CancelEntry(id: "7"),
+            CancelEntry(id: "not-a-uuid", upstream: "kubiya"), CancelEntry(id: kubiya[1]), CancelEntry(id: "12", upstream: "missing"),
+            CancelEntry(id: kubiya[1]),
+        ]
+        let request = CancelRequest(requestID: "r", reason: "x", defaultUpstream: nil, entries: entries, allowedUpstreams: nil)
+        let service = CancelService(config: Self.config, transport: NoCalls())
+        let jobEntries = service.jobEntries(request)
+        #expect(jobEntries.map(\.index) == Array(0..<12))
+        #expect(jobEntries.map(\.id) == entries.map(\.id))
+        #expect(jobEntries.map(\.upstream) == entries.map(\.upstream))
+        #expect(jobEntries.map(\.firstIndex) == [nil, nil, 0, nil, 1, nil, nil, 5, nil, nil, nil, 9])
+        // The first occurrences are exactly the units the plan sends, in the same order per upstream.
+        let plan = Planner(config: Self.config).plan(request)
+        let sent = Set(plan.work.flatMap { $0.chunks.joined().map(\.id) })
+        let firsts = jobEntries.filter { entry in
+            guard entry.firstIndex == nil, case .send = plan.entries[entry.index].disposition else { return false }
+            return true
+        }
+        #expect(Set(firsts.map(\.id)) == sent)
+        #expect(firsts.count == plan.work.map { $0.chunks.joined().count }.reduce(0, +))
     }
 }

@@ -24,35 +24,12 @@ struct Planner: Sendable {
         entries.reserveCapacity(request.entries.count)
         seen.reserveCapacity(request.entries.count)
 
-        for (index, entry) in request.entries.enumerated() {
-            let named = entry.upstream ?? request.defaultUpstream
-            let upstream: UpstreamConfig? = if let named { upstreams[named] } else { route(entry.id) }
-            guard let upstream else {
-                let resolution: Resolution =
-                    named == nil
-                    ? .local(.unroutable, .unroutable, "No route matches this ID and no upstream was named.")
-                    : .local(.unroutable, .unknownUpstream, "The named upstream is not configured.")
-                entries.append(PlannedEntry(index: index, id: entry.id, upstream: named, provider: nil, disposition: .decided(resolution)))
-                continue
+        for index in request.entries.indices {
+            let entry = plan(index, of: request)
+            if case .send(let key) = entry.disposition, seen.insert(key).inserted {
+                unitOrder[key.upstream, default: []].append(PlannedUnit(id: entry.id, key: key))
             }
-            guard let adapter = adapters[upstream.name] else { preconditionFailure("every configured upstream has an adapter") }
-            let decided: Resolution?
-            if let allowed = request.allowedUpstreams, !allowed.contains(upstream.name) {
-                decided = .local(.forbidden, .forbidden, "This caller may not cancel on upstream \(upstream.name).")
-            } else if let reason = adapter.rejection(of: entry.id) {
-                decided = .local(.invalid, .invalidID, reason)
-            } else {
-                decided = nil
-            }
-            if let decided {
-                entries.append(PlannedEntry(index: index, id: entry.id, upstream: upstream.name, provider: upstream.provider, disposition: .decided(decided)))
-                continue
-            }
-            let key = UnitKey(upstream: upstream.name, canonicalID: adapter.canonicalKey(entry.id))
-            if seen.insert(key).inserted {
-                unitOrder[upstream.name, default: []].append(PlannedUnit(id: entry.id, key: key))
-            }
-            entries.append(PlannedEntry(index: index, id: entry.id, upstream: upstream.name, provider: upstream.provider, disposition: .send(key)))
+            entries.append(entry)
         }
 
         let work = config.upstreams.compactMap { upstream -> UpstreamWork? in
@@ -62,6 +39,35 @@ struct Planner: Sendable {
             return UpstreamWork(upstream: upstream, adapter: adapter, chunks: chunks)
         }
         return Plan(entries: entries, work: work)
+    }
+
+    /// One entry's decision, on its own: where it goes and whether it is sent (duplicates are
+    /// the caller's business). `plan` and the jobs' `jobEntries` share it.
+    func plan(_ index: Int, of request: CancelRequest) -> PlannedEntry {
+        let entry = request.entries[index]
+        let named = entry.upstream ?? request.defaultUpstream
+        let upstream: UpstreamConfig? = if let named { upstreams[named] } else { route(entry.id) }
+        guard let upstream else {
+            let resolution: Resolution =
+                named == nil
+                ? .local(.unroutable, .unroutable, "No route matches this ID and no upstream was named.")
+                : .local(.unroutable, .unknownUpstream, "The named upstream is not configured.")
+            return PlannedEntry(index: index, id: entry.id, upstream: named, provider: nil, disposition: .decided(resolution))
+        }
+        guard let adapter = adapters[upstream.name] else { preconditionFailure("every configured upstream has an adapter") }
+        let decided: Resolution?
+        if let allowed = request.allowedUpstreams, !allowed.contains(upstream.name) {
+            decided = .local(.forbidden, .forbidden, "This caller may not cancel on upstream \(upstream.name).")
+        } else if let reason = adapter.rejection(of: entry.id) {
+            decided = .local(.invalid, .invalidID, reason)
+        } else {
+            decided = nil
+        }
+        if let decided {
+            return PlannedEntry(index: index, id: entry.id, upstream: upstream.name, provider: upstream.provider, disposition: .decided(decided))
+        }
+        let key = UnitKey(upstream: upstream.name, canonicalID: adapter.canonicalKey(entry.id))
+        return PlannedEntry(index: index, id: entry.id, upstream: upstream.name, provider: upstream.provider, disposition: .send(key))
     }
 
     /// The first route whose match accepts `id`, if its upstream exists.
