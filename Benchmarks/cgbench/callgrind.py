@@ -1,12 +1,19 @@
 """Scenario 5's instruction count: `cancelgate serve` under callgrind with instrumentation off until
 `callgrind_control -i on` just before a dry run and off after it, so start-up and idle time are
 excluded; every measured request is dumped on its own (`callgrind_control -d`, which zeroes the
-counters). Instructions per item = (Ir of an N-ID dry run − Ir of a 1-ID dry run) / (N − 1)."""
+counters). Instructions per item = (Ir of an N-ID dry run − Ir of a 1-ID dry run) / (N − 1).
+Instructions per single cancel: a batch of single-ID cancels that really reach an upstream (the
+static nginx of scenario 3's fair baseline, Kubiya single mode), over one keep-alive connection as
+wrk's are, divided by the batch: the repeatable face of scenario 3's requests/s, which varies
+±15 % from run to run on these machines."""
 import glob
+import json
+import urllib.parse
 import os
 import re
 import shutil
 import subprocess
+from http.client import HTTPConnection
 
 from . import http
 from . import procs as processes
@@ -28,9 +35,10 @@ def _total_ir(path):
     raise BenchError(f"{path}: no instruction total")
 
 
-def measure(procs, binary, config, ids_for, sizes, reps, timeout, annotate_to=None):
+def measure(procs, binary, config, ids_for, sizes, reps, timeout, annotate_to=None, single=None):
     """Starts a gateway under callgrind; returns {size: [Ir of each rep]} and the dump of the largest
-    size's last rep (annotated into `annotate_to` if given)."""
+    size's last rep (annotated into `annotate_to` if given). With `single` = (upstream, id factory,
+    count), also {"single": [Ir per single-ID cancel of each rep]}."""
     directory = os.path.join(procs.workdir, "callgrind")
     os.makedirs(directory, exist_ok=True)
     # Valgrind 3.19 (Debian 12) gives up on the DWARF 5 that Swift's toolchain writes ("unhandled dwarf2
@@ -53,19 +61,34 @@ def measure(procs, binary, config, ids_for, sizes, reps, timeout, annotate_to=No
         _dry_run(base, ids_for(size), timeout)
     counts = {size: [] for size in sizes}
     last_dump = None
+
+    def counted(name, work):
+        before = set(glob.glob(f"{directory}/callgrind.out.*"))
+        _control(["-i", "on"], proc.pid, procs.env)
+        work()
+        _control(["-i", "off"], proc.pid, procs.env)
+        _control(["-d", name], proc.pid, procs.env)
+        new = sorted(set(glob.glob(f"{directory}/callgrind.out.*")) - before)
+        if not new:
+            raise BenchError("callgrind wrote no dump")
+        return sum(_total_ir(path) for path in new), new[-1]
+
     for _ in range(reps):
         for size in sizes:
             ids = ids_for(size)
-            before = set(glob.glob(f"{directory}/callgrind.out.*"))
-            _control(["-i", "on"], proc.pid, procs.env)
-            _dry_run(base, ids, timeout)
-            _control(["-i", "off"], proc.pid, procs.env)
-            _control(["-d", f"dry-run-{size}"], proc.pid, procs.env)
-            new = sorted(set(glob.glob(f"{directory}/callgrind.out.*")) - before)
-            if not new:
-                raise BenchError("callgrind wrote no dump")
-            counts[size].append(sum(_total_ir(path) for path in new))
-            last_dump = new[-1]
+            total, last_dump = counted(f"dry-run-{size}", lambda: _dry_run(base, ids, timeout))
+            counts[size].append(total)
+    if single:
+        upstream, new_id, count = single
+        connection = HTTPConnection(urllib.parse.urlsplit(base).netloc, timeout=timeout)
+        # Warm-up: the gateway's connection to the upstream, first-use costs.
+        _single_cancels(connection, upstream, [new_id() for _ in range(count)])
+        counts["single"] = []
+        for _ in range(reps):
+            ids = [new_id() for _ in range(count)]
+            total, _ = counted("single", lambda: _single_cancels(connection, upstream, ids))
+            counts["single"].append(total / count)
+        connection.close()
     procs.stop(proc, timeout=60)
     if annotate_to and last_dump:
         done = subprocess.run(["callgrind_annotate", last_dump], capture_output=True, timeout=120)
@@ -88,6 +111,16 @@ def _sigsuspend_shim(directory):
 def _strip_paths(text):
     """Shortens build-directory prefixes so the saved profile is readable."""
     return re.sub(r"/[^\s:]*/(checkouts|Sources)/", r"\1/", text)
+
+
+def _single_cancels(connection, upstream, ids):
+    for run_id in ids:
+        connection.request("POST", "/v1/cancel", json.dumps({"ids": [run_id], "upstream": upstream}),
+                           {"Content-Type": "application/json"})
+        response = connection.getresponse()
+        report = json.loads(response.read())
+        if response.status != 200 or [r.get("outcome") for r in report.get("results", [])] != ["cancelled"]:
+            raise BenchError(f"callgrind: a single cancel on {upstream} answered {response.status}: {str(report)[:200]}")
 
 
 def _dry_run(base, ids, timeout):

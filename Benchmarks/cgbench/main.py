@@ -29,13 +29,13 @@ PROVIDERS = ("kubiya", "skyvern", "meibel", "c1")
 
 FULL = {
     "sizes": [1000, 10000], "reps": {1000: 5, 10000: 3}, "latency_ms": 20,
-    "burst": (16, 1000), "burst_reps": 3, "wrk": (10, 64, 2), "callgrind": ([1, 1000], 2),
+    "burst": (16, 1000), "burst_reps": 3, "wrk": (10, 64, 2), "callgrind": ([1, 1000], 2), "callgrind_single": 200,
     "store_sizes": [1000, 10000], "store_reps": {1000: 5, 10000: 3}, "store_wrk": (5, 64, 2),
     "job_size": 100000, "job_chunk": 1000,
 }
 SMOKE = {
     "sizes": [100, 400], "reps": {100: 1, 400: 1}, "latency_ms": 20,
-    "burst": (2, 100), "burst_reps": 1, "wrk": (2, 64, 2), "callgrind": ([1, 10], 1),
+    "burst": (2, 100), "burst_reps": 1, "wrk": (2, 64, 2), "callgrind": ([1, 10], 1), "callgrind_single": 5,
     "store_sizes": [100], "store_reps": {100: 1}, "store_wrk": (1, 16, 2),
     "job_size": 400, "job_chunk": 100,
 }
@@ -226,12 +226,16 @@ def main(argv):
             sizes, reps = settings["callgrind"]
             say(f"scenario 5: instructions of dry runs under callgrind ({sizes[0]} and {sizes[-1]} IDs)")
             annotate = os.path.join(REPO, "Benchmarks", "results", f"callgrind-dry-run-{sizes[-1]}.txt") if not args.smoke else None
+            single = ("kubiya_static", lambda: bench.ids.one("kubiya"), settings["callgrind_single"])
             counts = callgrind.measure(bench.procs, binary, os.path.join(workdir, "gateway-routes.json"), bench.ids.mixed,
-                                       sizes, reps, 300, annotate)
+                                       sizes, reps, 300, annotate, single)
             small, large = statistics.median(counts[sizes[0]]), statistics.median(counts[sizes[-1]])
             fig.add("callgrind.ir_dry_run_small", int(small), "instr", f"{sizes[0]}-ID dry run, median of {reps}")
             fig.add("callgrind.ir_dry_run_large", int(large), "instr", f"{sizes[-1]}-ID dry run, median of {reps}")
             fig.add("callgrind.ir_per_item", (large - small) / (sizes[-1] - sizes[0]), "instr", "difference / extra items")
+            fig.add("callgrind.ir_per_single_cancel", int(statistics.median(counts["single"])), "instr",
+                    f"one single-ID cancel through a real upstream call (static nginx, keep-alive), "
+                    f"batches of {settings['callgrind_single']}, median of {reps}")
             if annotate:
                 say(f"callgrind profile of the {sizes[-1]}-ID dry run: {os.path.relpath(annotate, REPO)}")
 
