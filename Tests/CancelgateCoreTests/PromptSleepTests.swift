@@ -85,4 +85,64 @@ import Testing
         await #expect(throws: CancellationError.self) { try await task.value }
         #expect(await Self.eventually { timers.alive == 0 })
     }
+
+    /// A cancelled sleep leaves the queue at once (nothing is held until its deadline), and
+    /// sleeps that come later than the earliest one do not set the timer again: a request's
+    /// deadline costs a heap insertion, not a timer.
+    @Test func cancelledSleepsLeaveTheQueueAndLaterOnesDoNotSetTheTimer() async throws {
+        let queue = SleepQueue()
+        let start = ContinuousClock.now + .seconds(3600)
+        var tasks: [Task<Void, any Error>] = []
+        for index in 0..<200 {
+            tasks.append(Task { try await PromptSleep.sleep(until: start + .milliseconds(index), in: queue) })
+            #expect(await Self.eventually { queue.waiting == index + 1 })
+        }
+        #expect(queue.timerSettings == 1, "each later sleep set the timer again")
+        let earlier = Task { try await PromptSleep.sleep(until: start - .seconds(1), in: queue) }
+        #expect(await Self.eventually { queue.waiting == 201 })
+        #expect(queue.timerSettings == 2, "an earlier sleep did not set the timer")
+        earlier.cancel()
+        await #expect(throws: CancellationError.self) { try await earlier.value }
+        let settings = queue.timerSettings
+        let later = Task { try await PromptSleep.sleep(until: start + .seconds(60), in: queue) }
+        #expect(await Self.eventually { queue.waiting == 201 })
+        #expect(queue.timerSettings == settings, "a later sleep set the timer")
+        for task in tasks { task.cancel() }
+        for task in tasks { await #expect(throws: CancellationError.self) { try await task.value } }
+        #expect(queue.waiting == 1, "cancelled sleeps are out of the queue when they end")
+        later.cancel()
+        await #expect(throws: CancellationError.self) { try await later.value }
+        #expect(queue.waiting == 0)
+    }
+
+    /// Sleeps begun in any order of deadlines all end, each at or after its own deadline, also
+    /// when an earlier one was cancelled and the timer was left set for it.
+    @Test func sleepsInAnyOrderEndAtTheirDeadlinesNeverEarly() async throws {
+        let queue = SleepQueue()
+        let base = ContinuousClock.now + .milliseconds(30)
+        // An early sleep, cancelled: the timer stays set for it and fires with nothing due.
+        let cancelled = Task { try await PromptSleep.sleep(until: base - .milliseconds(20), in: queue) }
+        #expect(await Self.eventually { queue.waiting == 1 })
+        cancelled.cancel()
+        await #expect(throws: CancellationError.self) { try await cancelled.value }
+        let offsets = [35, 5, 50, 20, 5, 45, 10, 30, 0, 25, 15, 40]
+        let ends = await withTaskGroup(of: (Int, ContinuousClock.Instant?).self) { group in
+            for (index, offset) in offsets.enumerated() {
+                group.addTask {
+                    do {
+                        try await PromptSleep.sleep(until: base + .milliseconds(offset), in: queue)
+                        return (index, ContinuousClock.now)
+                    } catch {
+                        return (index, nil)
+                    }
+                }
+            }
+            return await group.reduce(into: [Int: ContinuousClock.Instant?]()) { $0[$1.0] = $1.1 }
+        }
+        for (index, offset) in offsets.enumerated() {
+            let end = try #require(ends[index] ?? nil, "sleep \(index) did not end normally")
+            #expect(end >= base + .milliseconds(offset), "sleep \(index) ended before its deadline")
+        }
+        #expect(queue.waiting == 0)
+    }
 }

@@ -12,7 +12,7 @@ struct UpstreamClock: Sendable {
 
     /// The real clock. Its sleeps are `PromptSleep`s: a cancelled one lets go of its timer at
     /// once, which `Task.sleep` does only at the original deadline.
-    static let continuous = UpstreamClock(now: { ContinuousClock.now }, sleep: PromptSleep.sleep(until:))
+    static let continuous = UpstreamClock(now: { ContinuousClock.now }, sleep: { try await PromptSleep.sleep(until: $0) })
 
     private init(
         now: @escaping @Sendable () -> ContinuousClock.Instant, sleep: @escaping @Sendable (ContinuousClock.Instant) async throws -> Void
