@@ -119,9 +119,10 @@ import Testing
     /// when an earlier one was cancelled and the timer was left set for it.
     @Test func sleepsInAnyOrderEndAtTheirDeadlinesNeverEarly() async throws {
         let queue = SleepQueue()
-        let base = ContinuousClock.now + .milliseconds(30)
+        // Deadlines with room for a loaded machine to start the tasks before them.
+        let base = ContinuousClock.now + .milliseconds(500)
         // An early sleep, cancelled: the timer stays set for it and fires with nothing due.
-        let cancelled = Task { try await PromptSleep.sleep(until: base - .milliseconds(20), in: queue) }
+        let cancelled = Task { try await PromptSleep.sleep(until: base - .milliseconds(100), in: queue) }
         #expect(await Self.eventually { queue.waiting == 1 })
         cancelled.cancel()
         await #expect(throws: CancellationError.self) { try await cancelled.value }
