@@ -10,6 +10,10 @@ public struct CurlClientConfiguration: Sendable {
     public var maxResponseBytes: Int = 4 << 20
     /// `User-Agent` unless the request sets its own.
     public var userAgent: String = "cancelgate"
+    /// Longest sleep of the driver in `curl_multi_poll`; curl shortens it to its own next timer.
+    /// A command queued while the driver sleeps wakes it; tests lengthen this so that a command
+    /// that did not would hang.
+    package var pollTimeout: Duration = .seconds(1)
 
     public init() {}
 

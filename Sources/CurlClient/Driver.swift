@@ -31,6 +31,11 @@ final class Driver: Sendable {
         var stopping = false
         /// Why new transfers are refused once stopping: `.shutdown` unless the multi handle broke.
         var refusal: CurlError = .shutdown(requestSent: false)
+        /// Set by the driver, under this lock, when it has seen every command and is about to
+        /// sleep in `curl_multi_poll`; cleared when it wakes. Only then does a command need
+        /// `curl_multi_wakeup` (a write to curl's socket pair, and the read and poll it causes):
+        /// while the driver is awake it takes the command before it sleeps.
+        var polling = false
     }
 
     let multi: MultiHandle
@@ -73,7 +78,7 @@ final class Driver: Sendable {
         let refusal: CurlError? = inbox.withLock { inbox in
             guard !inbox.stopping else { return inbox.refusal }
             inbox.commands.append(.add(transfer))
-            wakeUp()
+            if inbox.polling { wakeUp() }
             return nil
         }
         if let refusal { transfer.finish(.failure(refusal)) }
@@ -85,7 +90,7 @@ final class Driver: Sendable {
             // When stopping, the driver fails every transfer it holds with `.shutdown` anyway.
             guard !inbox.stopping else { return }
             inbox.commands.append(.cancel(transfer))
-            wakeUp()
+            if inbox.polling { wakeUp() }
         }
     }
 
@@ -104,7 +109,7 @@ final class Driver: Sendable {
     /// Called with `inbox` locked, while not stopping: the multi handle is alive.
     private func wakeUp() {
         // A failed wakeup only delays the command until `curl_multi_poll`'s own timeout
-        // (`DriverLoop.pollTimeoutMilliseconds`), so the error is deliberately dropped.
+        // (`CurlClientConfiguration.pollTimeout`), so the error is deliberately dropped.
         try? check(curl_multi_wakeup(multi.raw), "curl_multi_wakeup")
     }
 }

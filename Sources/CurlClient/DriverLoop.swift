@@ -5,23 +5,23 @@ internal import CCurlShim
 /// (it is created on the driver thread and dies there, so it needs no `Sendable`).
 ///
 /// Loop: take the queued commands, `curl_multi_perform`, collect finished transfers with
-/// `curl_multi_info_read`, then sleep in `curl_multi_poll` until a socket is ready, curl's next
-/// timer is due, or `curl_multi_wakeup` is called
+/// `curl_multi_info_read`, then, unless more commands came in meanwhile, sleep in
+/// `curl_multi_poll` until a socket is ready, curl's next timer is due, or `curl_multi_wakeup` is
+/// called
 /// (https://curl.se/libcurl/c/curl_multi_poll.html, https://curl.se/libcurl/c/libcurl-multi.html).
 final class DriverLoop {
-    /// Upper bound on one `curl_multi_poll` sleep; curl shortens it to its own next timeout.
-    static let pollTimeoutMilliseconds: Int32 = 1000
-
     private let driver: Driver
     private let configuration: CurlClientConfiguration
     private var multi: UnsafeMutableRawPointer { driver.multi.raw }
     /// Strong references to every transfer whose easy handle is in the multi handle: curl's
     /// callbacks and `CURLOPT_PRIVATE` point at these objects unretained.
     private var active: [ObjectIdentifier: ActiveTransfer] = [:]
+    private let pollTimeoutMilliseconds: Int32
 
     init(driver: Driver, configuration: CurlClientConfiguration) {
         self.driver = driver
         self.configuration = configuration
+        self.pollTimeoutMilliseconds = Int32(clamping: configuration.pollTimeout.curlMilliseconds)
     }
 
     func run() {
@@ -35,7 +35,16 @@ final class DriverLoop {
             if stopping { break }
             do throws(CurlError) {
                 try performAndCollect()
-                try check(curl_multi_poll(multi, nil, 0, Self.pollTimeoutMilliseconds, nil), "curl_multi_poll")
+                // Sleep only when no command came in meanwhile; from here until it wakes, a new
+                // command wakes it (`Driver.Inbox.polling`).
+                let sleep = driver.inbox.withLock { inbox in
+                    inbox.polling = inbox.commands.isEmpty && !inbox.stopping
+                    return inbox.polling
+                }
+                if sleep {
+                    defer { driver.inbox.withLock { $0.polling = false } }
+                    try check(curl_multi_poll(multi, nil, 0, pollTimeoutMilliseconds, nil), "curl_multi_poll")
+                }
             } catch {
                 failure = error
             }

@@ -119,10 +119,11 @@ import Testing
     /// when an earlier one was cancelled and the timer was left set for it.
     @Test func sleepsInAnyOrderEndAtTheirDeadlinesNeverEarly() async throws {
         let queue = SleepQueue()
-        // Deadlines with room for a loaded machine to start the tasks before them.
-        let base = ContinuousClock.now + .milliseconds(500)
+        // Deadlines with room for a loaded machine to start the tasks before them (under the
+        // thread sanitizer, in the whole suite, half a second was not always enough).
+        let base = ContinuousClock.now + .seconds(3)
         // An early sleep, cancelled: the timer stays set for it and fires with nothing due.
-        let cancelled = Task { try await PromptSleep.sleep(until: base - .milliseconds(100), in: queue) }
+        let cancelled = Task { try await PromptSleep.sleep(until: base - .seconds(1), in: queue) }
         #expect(await Self.eventually { queue.waiting == 1 })
         cancelled.cancel()
         await #expect(throws: CancellationError.self) { try await cancelled.value }

@@ -82,6 +82,31 @@ struct CurlClientResponseTests {
         }
     }
 
+    /// The driver wakes for a command only while it sleeps in curl_multi_poll; one that came
+    /// while it was awake and went unseen would wait for the poll timeout, here an hour.
+    @Test("no request waits for the driver's poll timeout, one at a time or in waves", .timeLimit(.minutes(1)))
+    func noLostWakeUps() async throws {
+        var configuration = CurlClientConfiguration()
+        configuration.pollTimeout = .seconds(3600)
+        try await withTestServer(configuration: configuration) { client, base in
+            for index in 0..<50 {
+                let response = try await client.execute(CurlRequest(url: "\(base)/n/\(index)"))
+                #expect(String(decoding: response.body, as: UTF8.self) == "value-\(index)")
+            }
+            for wave in 0..<10 {
+                try await withThrowingTaskGroup(of: Bool.self) { group in
+                    for index in 0..<50 {
+                        group.addTask {
+                            let response = try await client.execute(CurlRequest(url: "\(base)/n/\(wave * 50 + index)"))
+                            return String(decoding: response.body, as: UTF8.self) == "value-\(wave * 50 + index)"
+                        }
+                    }
+                    for try await matched in group { #expect(matched) }
+                }
+            }
+        }
+    }
+
     @Test("a body of exactly maxResponseBytes is accepted")
     func bodyAtLimit() async throws {
         var configuration = CurlClientConfiguration()
