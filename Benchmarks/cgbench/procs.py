@@ -127,6 +127,21 @@ def reset_peak_rss(pid):
         return False
 
 
+def context_switches(pid):
+    """Voluntary + involuntary context switches of every live thread of a process so far
+    (/proc/PID/task/*/status); threads that ended are not counted."""
+    total = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/status") as status:
+                for line in status:
+                    if line.startswith(("voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:")):
+                        total += int(line.split()[1])
+        except FileNotFoundError:
+            continue
+    return total
+
+
 def cpu_seconds(pid):
     """user + system CPU time of a process so far, from /proc/PID/stat."""
     with open(f"/proc/{pid}/stat") as stat:

@@ -172,8 +172,15 @@ def _three_ways(bench, fig, key, upstream_pid, upstream_port, prefix, token, gat
     for name, url, script in targets:
         wrk.run(url, script, 1, connections, threads, bench.procs.env, f"wrk warm-up {key} {name}")
         middle_before, upstream_before = middle[name](), processes.group_cpu_seconds(upstream_pid)
+        switches_before = processes.context_switches(bench.gateway.pid) if name == "gateway" else 0
         results[name] = r = wrk.run(url, script, seconds, connections, threads, bench.procs.env, f"wrk {key} {name}")
         r["cpu_us"] = (middle[name]() - middle_before) / r["requests"] * 1e6
+        if name == "gateway":
+            # The thread hops a request costs (event loop, concurrency pool, curl's driver): steadier
+            # from run to run than requests/s, and what most of the CPU per request goes to.
+            switches = (processes.context_switches(bench.gateway.pid) - switches_before) / r["requests"]
+            fig.add(f"{key}.gateway.context_switches_per_request", switches, "switches",
+                    "the gateway's threads, voluntary + involuntary (/proc/PID/task/*/status)")
         upstream_cpu = (processes.group_cpu_seconds(upstream_pid) - upstream_before) / r["requests"] * 1e6
         fig.add(f"{key}.{name}.rps", r["rps"], "req/s", f"{r['requests']:,} single-ID cancels in {seconds} s, {connections} connections")
         fig.add(f"{key}.{name}.p50_ms", r["p50_ms"], "ms")
