@@ -23,22 +23,18 @@ final class ActiveTransfer {
     /// Request heads sent: more than 1 when curl resent the request on a fresh connection.
     private(set) var headsSent = 0
 
-    init(transfer: Transfer, configuration: CurlClientConfiguration) throws(CurlError) {
-        guard let easy = curl_easy_init() else {
-            throw CurlError(kind: .other, call: "curl_easy_init", message: "curl_easy_init returned NULL")
-        }
+    /// `easy` is a new or reset handle (`DriverLoop`'s); `configure` then sets it up. The handle
+    /// stays the driver's: it resets or cleans it up before this object goes, since the handle
+    /// points at `headerList` and `errorBuffer`.
+    init(transfer: Transfer, easy: UnsafeMutableRawPointer, configuration: CurlClientConfiguration) {
         self.transfer = transfer
         self.easy = easy
         self.maxResponseBytes = configuration.maxResponseBytes
         self.errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
         self.errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
-        try configure(transfer.request, configuration)
     }
 
     deinit {
-        // https://curl.se/libcurl/c/curl_easy_cleanup.html: the handle must not be used afterwards,
-        // and the header list and error buffer must outlive it.
-        curl_easy_cleanup(easy)
         curl_slist_free_all(headerList)
         errorBuffer.deallocate()
     }

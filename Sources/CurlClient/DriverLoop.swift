@@ -16,6 +16,11 @@ final class DriverLoop {
     /// Strong references to every transfer whose easy handle is in the multi handle: curl's
     /// callbacks and `CURLOPT_PRIVATE` point at these objects unretained.
     private var active: [ObjectIdentifier: ActiveTransfer] = [:]
+    /// Easy handles of finished transfers, reset (`curl_easy_reset`: options back to their
+    /// defaults, nothing of the last transfer's request left) for the next: a new handle costs
+    /// curl's allocations and set-up again on every call. At most `maxIdleHandles`.
+    private var idleHandles: [UnsafeMutableRawPointer] = []
+    static let maxIdleHandles = 64
     private let pollTimeoutMilliseconds: Int32
 
     init(driver: Driver, configuration: CurlClientConfiguration) {
@@ -52,6 +57,8 @@ final class DriverLoop {
         if let failure { refuseFurtherWork(failure) }
         failAll(failure)
         // Every easy handle is removed and cleaned up; https://curl.se/libcurl/c/curl_multi_cleanup.html
+        for easy in idleHandles { curl_easy_cleanup(easy) }
+        idleHandles.removeAll()
         try? check(curl_multi_cleanup(multi), "curl_multi_cleanup")
     }
 
@@ -72,12 +79,31 @@ final class DriverLoop {
             transfer.finish(.failure(.cancelled(requestSent: false)))
             return
         }
+        guard let easy = idleHandles.popLast() ?? curl_easy_init() else {
+            transfer.finish(.failure(CurlError(kind: .other, call: "curl_easy_init", message: "curl_easy_init returned NULL")))
+            return
+        }
+        let entry = ActiveTransfer(transfer: transfer, easy: easy, configuration: configuration)
         do throws(CurlError) {
-            let entry = try ActiveTransfer(transfer: transfer, configuration: configuration)
-            try check(curl_multi_add_handle(multi, entry.easy), "curl_multi_add_handle")
+            try entry.configure(transfer.request, configuration)
+            try check(curl_multi_add_handle(multi, easy), "curl_multi_add_handle")
             active[ObjectIdentifier(transfer)] = entry
         } catch {
+            // Never added: nothing to remove. Cleaned up, not reused, while `entry` (whose
+            // header list and error buffer it may point at) is still alive.
+            giveBack(entry, reusable: false)
             transfer.finish(.failure(error))
+        }
+    }
+
+    /// The handle of a transfer that is over, reset for the next or cleaned up, before `entry`
+    /// (its header list and error buffer) goes.
+    private func giveBack(_ entry: ActiveTransfer, reusable: Bool) {
+        if reusable, idleHandles.count < Self.maxIdleHandles {
+            curl_easy_reset(entry.easy)
+            idleHandles.append(entry.easy)
+        } else {
+            curl_easy_cleanup(entry.easy)
         }
     }
 
@@ -101,12 +127,13 @@ final class DriverLoop {
         finish(entry, with: entry.result(code))
     }
 
-    /// Removes the easy handle from the multi handle, then resumes the awaiting task.
-    /// `entry` is cleaned up when the caller's last reference goes, on this thread.
+    /// Removes the easy handle from the multi handle, gives it back, then resumes the awaiting
+    /// task. `entry` goes when the caller's last reference goes, on this thread.
     private func finish(_ entry: ActiveTransfer, with result: Result<CurlResponse, CurlError>) {
         // A failed removal leaves the handle to curl_easy_cleanup, which detaches it from the multi
-        // handle itself (https://curl.se/libcurl/c/curl_easy_cleanup.html).
-        try? check(curl_multi_remove_handle(multi, entry.easy), "curl_multi_remove_handle")
+        // handle itself (https://curl.se/libcurl/c/curl_easy_cleanup.html); it is not reused.
+        let removed = (try? check(curl_multi_remove_handle(multi, entry.easy), "curl_multi_remove_handle")) != nil
+        giveBack(entry, reusable: removed)
         entry.transfer.finish(result)
     }
 

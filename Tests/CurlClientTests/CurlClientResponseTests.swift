@@ -107,6 +107,32 @@ struct CurlClientResponseTests {
         }
     }
 
+    /// Easy handles are reset and reused: nothing of one request (its headers, body, method, a
+    /// failure) may reach the next one made on the same handle.
+    @Test("a reused handle carries nothing of the request before it")
+    func reusedHandlesStartClean() async throws {
+        var configuration = CurlClientConfiguration()
+        configuration.maxResponseBytes = 1024
+        try await withTestServer(configuration: configuration) { client, base in
+            for round in 0..<20 {
+                let payload = Data("round \(round)".utf8)
+                let posted = try await client.execute(
+                    CurlRequest(method: "POST", url: "\(base)/echo", headers: [HTTPHeader("X-Test", "round-\(round)")], body: payload))
+                #expect(posted.body == payload)
+                #expect(posted.header("x-seen-test") == "round-\(round)")
+                let bare = try await client.execute(CurlRequest(method: "POST", url: "\(base)/echo"))
+                #expect(bare.header("x-seen-test") == "missing", "a header of the request before")
+                #expect(bare.header("x-seen-length") == "0", "the body of the request before")
+                #expect(bare.body.isEmpty)
+                await #expect(throws: CurlError.self) { try await client.execute(CurlRequest(url: "\(base)/bytes/2048")) }
+                let got = try await client.execute(CurlRequest(url: "\(base)/n/\(round)"))
+                #expect(got.status == 200)
+                #expect(String(decoding: got.body, as: UTF8.self) == "value-\(round)")
+                #expect(got.header("x-seen-method") == nil)
+            }
+        }
+    }
+
     @Test("a body of exactly maxResponseBytes is accepted")
     func bodyAtLimit() async throws {
         var configuration = CurlClientConfiguration()
