@@ -77,7 +77,10 @@ poll "the refusal in the log" grep -q 'reload refused' "$work/serve.log"
 grep 'reload refused' "$work/serve.log" | jq -e '.["config.errors"] | contains("/routes/0/upstream")' >/dev/null
 curl -sf "$base/v1/upstreams" | jq -e '.upstreams[] | select(.name == "meibel") | .concurrency == 3' >/dev/null
 kill -0 "$serve"
-curl -sf "$base/metrics" | grep -q 'cancelgate_config_reloads_total{result="refused"} 1'
+# Read whole before grep: `grep -q` exits at its match, and curl, still writing the page's later
+# parts into the closed pipe, then exits 23, which pipefail made this script's failure (seen once).
+curl -sf "$base/metrics" >"$work/metrics-after-reload.txt"
+grep -q 'cancelgate_config_reloads_total{result="refused"} 1' "$work/metrics-after-reload.txt"
 echo "-- demo with standard output not a terminal: the report shows while it still serves"
 # A file is buffered by stdio as a pipe is (`make demo | tee demo.txt`): unflushed, nothing would show until exit.
 env -C "$work/demo" "$bin" demo --port 0 --log-level warning >"$work/demo.txt" 2>"$work/demo.err" &
