@@ -32,9 +32,10 @@ final class Driver: Sendable {
         /// Why new transfers are refused once stopping: `.shutdown` unless the multi handle broke.
         var refusal: CurlError = .shutdown(requestSent: false)
         /// Set by the driver, under this lock, when it has seen every command and is about to
-        /// sleep in `curl_multi_poll`; cleared when it wakes. Only then does a command need
-        /// `curl_multi_wakeup` (a write to curl's socket pair, and the read and poll it causes):
-        /// while the driver is awake it takes the command before it sleeps.
+        /// sleep in `curl_multi_poll`; cleared when it next takes the commands (a command queued
+        /// between its waking and that wakes it once more, for nothing). Only while it is set
+        /// does a command need `curl_multi_wakeup` (a write to curl's socket pair, and the read
+        /// and poll it causes): while the driver is awake it takes the command before it sleeps.
         var polling = false
     }
 

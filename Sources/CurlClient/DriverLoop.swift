@@ -34,6 +34,7 @@ final class DriverLoop {
         while failure == nil {
             let (commands, stopping) = driver.inbox.withLock { inbox in
                 defer { inbox.commands.removeAll() }
+                inbox.polling = false
                 return (inbox.commands, inbox.stopping)
             }
             for command in commands { handle(command, stopping: stopping) }
@@ -46,10 +47,7 @@ final class DriverLoop {
                     inbox.polling = inbox.commands.isEmpty && !inbox.stopping
                     return inbox.polling
                 }
-                if sleep {
-                    defer { driver.inbox.withLock { $0.polling = false } }
-                    try check(curl_multi_poll(multi, nil, 0, pollTimeoutMilliseconds, nil), "curl_multi_poll")
-                }
+                if sleep { try check(curl_multi_poll(multi, nil, 0, pollTimeoutMilliseconds, nil), "curl_multi_poll") }
             } catch {
                 failure = error
             }
