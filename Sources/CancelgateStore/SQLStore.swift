@@ -12,11 +12,20 @@ public final class SQLStore: CancelStore {
     /// Rows per multi-row INSERT: 6 parameters each stays under SQLite's 32,766.
     static let itemsPerInsert = 1000
 
+    /// Records per multi-row statement of a group commit: 12 parameters each.
+    static let recordsPerInsert = 500
+    /// Writes per group commit.
+    static let maxBatch = 128
+
     let driver: any SQLDriver
+    let writes: GroupCommit
     public var kind: String { driver.kind }
 
     init(driver: any SQLDriver) {
         self.driver = driver
+        self.writes = GroupCommit(
+            maxBatch: Self.maxBatch, one: { write in try await Self.commit(write, driver) },
+            batch: { writes in try await Self.commit(writes, driver) })
     }
 
     public func close() async { await driver.close() }
@@ -61,33 +70,90 @@ public final class SQLStore: CancelStore {
 
     // MARK: Records
 
-    /// One statement: the running record carries its provisional results as JSON in
-    /// `provisional` (no item rows yet), so the write before the first upstream call is a single
-    /// insert. Item rows are written when the record completes or is interrupted.
+    /// The running record carries its provisional results as JSON in `provisional` (no item
+    /// rows yet), so the write before the first upstream call is a single insert. Item rows are
+    /// written when the record completes or is interrupted. Both writes go through `writes`,
+    /// the group commit of concurrent requests' writes.
     public func recordStarted(_ record: CancelRecord) async throws {
-        _ = try await driver.query(
-            Self.insertRecord + " ON CONFLICT (record_id) DO NOTHING", try Self.recordBinds(record, provisional: record.results ?? []))
+        try await writes.write(.started(record))
     }
 
     public func recordFinished(_ record: CancelRecord, completing key: KeyCompletion?) async throws {
-        let binds = try Self.recordBinds(record, provisional: nil)
-        try await driver.transaction { executor in
-            _ = try await executor.query(
-                Self.insertRecord
-                    + """
-                     ON CONFLICT (record_id) DO UPDATE SET finished_at = excluded.finished_at, state = excluded.state,
-                    summary = excluded.summary, lease_until = excluded.lease_until, provisional = NULL
-                    """, binds)
-            try await Self.upsertItems(record.recordID, record.results ?? [], executor)
-            if let key {
-                _ = try await executor.query(
-                    """
-                    UPDATE idempotency_keys SET state = 'finished', stored_at = $1, report = $2
-                    WHERE scope = $3 AND idem_key = $4 AND record_id = $5 AND state = 'running'
-                    """,
-                    [.int(record.finishedAtMs ?? RecordTime.nowMs()), .text(try Self.encode(key.report)), .text(key.scope), .text(key.key), .text(key.recordID)])
+        try await writes.write(.finished(record, key))
+    }
+
+    /// One write alone: a started record in one statement, a finished one in a transaction.
+    static func commit(_ write: GroupCommit.Write, _ driver: any SQLDriver) async throws {
+        switch write {
+        case .started(let record):
+            _ = try await driver.query(insertRecord + startedConflict, try recordBinds(record, provisional: record.results ?? []))
+        case .finished(let record, let key):
+            let binds = try recordBinds(record, provisional: nil)
+            let keyBinds = try key.map { try keyCompletionBinds($0, record) }
+            try await driver.transaction { executor in
+                _ = try await executor.query(insertRecord + finishedConflict, binds)
+                try await upsertItems([(record.recordID, record.results ?? [])], executor)
+                if let keyBinds { _ = try await executor.query(completeKey, keyBinds) }
             }
         }
+    }
+
+    /// Several writes in one transaction: the started records in multi-row inserts, then the
+    /// finished ones in multi-row upserts with all their items, then their keys. A record
+    /// finished twice in one batch (a retried write beside a slow first one) makes it throw, so
+    /// GroupCommit writes each alone, in order.
+    static func commit(_ writes: [GroupCommit.Write], _ driver: any SQLDriver) async throws {
+        var started: [[SQLValue]] = [], finished: [[SQLValue]] = [], items: [(String, [ItemResult])] = [], keys: [[SQLValue]] = []
+        var startedIDs = Set<String>(), finishedIDs = Set<String>()
+        for write in writes {
+            switch write {
+            case .started(let record):
+                // The same start twice (retried beside a slow first one): one row.
+                guard startedIDs.insert(record.recordID).inserted else { continue }
+                started.append(try recordBinds(record, provisional: record.results ?? []))
+            case .finished(let record, let key):
+                guard finishedIDs.insert(record.recordID).inserted else { throw RepeatedRecord() }
+                finished.append(try recordBinds(record, provisional: nil))
+                items.append((record.recordID, record.results ?? []))
+                if let key { keys.append(try keyCompletionBinds(key, record)) }
+            }
+        }
+        try await driver.transaction { [started, finished, items, keys] executor in
+            try await insertRecords(started, conflict: startedConflict, executor)
+            try await insertRecords(finished, conflict: finishedConflict, executor)
+            try await upsertItems(items, executor)
+            for binds in keys { _ = try await executor.query(completeKey, binds) }
+        }
+    }
+
+    struct RepeatedRecord: Error {}
+
+    /// Rows of `recordBinds`, in multi-row statements.
+    static func insertRecords(_ rows: [[SQLValue]], conflict: String, _ executor: any SQLExecutor) async throws {
+        var start = 0
+        while start < rows.count {
+            let chunk = rows[start..<min(start + recordsPerInsert, rows.count)]
+            _ = try await executor.query(
+                "INSERT INTO cancel_records (\(recordColumns)) VALUES " + placeholders(rows: chunk.count, columns: 12) + conflict,
+                Array(chunk.joined()))
+            start += chunk.count
+        }
+    }
+
+    /// A retried start changes nothing; a finish completes the record whether its start landed
+    /// or not.
+    static let startedConflict = " ON CONFLICT (record_id) DO NOTHING"
+    static let finishedConflict = """
+         ON CONFLICT (record_id) DO UPDATE SET finished_at = excluded.finished_at, state = excluded.state,
+        summary = excluded.summary, lease_until = excluded.lease_until, provisional = NULL
+        """
+    static let completeKey = """
+        UPDATE idempotency_keys SET state = 'finished', stored_at = $1, report = $2
+        WHERE scope = $3 AND idem_key = $4 AND record_id = $5 AND state = 'running'
+        """
+
+    static func keyCompletionBinds(_ key: KeyCompletion, _ record: CancelRecord) throws -> [SQLValue] {
+        [.int(record.finishedAtMs ?? RecordTime.nowMs()), .text(try encode(key.report)), .text(key.scope), .text(key.key), .text(key.recordID)]
     }
 
     static let recordColumns =
@@ -119,25 +185,30 @@ public final class SQLStore: CancelStore {
     }
 
     /// Item rows of a record, in multi-row statements; a retried write rewrites the same rows.
-    static func upsertItems(_ recordID: String, _ results: [ItemResult], _ executor: any SQLExecutor) async throws {
-        var start = 0
-        while start < results.count {
-            let chunk = results[start..<min(start + itemsPerInsert, results.count)]
-            var binds: [SQLValue] = []
-            binds.reserveCapacity(chunk.count * 6)
-            let encoder = makeEncoder()
-            for result in chunk {
+    static func upsertItems(_ records: [(recordID: String, results: [ItemResult])], _ executor: any SQLExecutor) async throws {
+        let encoder = makeEncoder()
+        var binds: [SQLValue] = []
+        var rows = 0
+        func flush() async throws {
+            guard rows > 0 else { return }
+            _ = try await executor.query(
+                "INSERT INTO cancel_items (record_id, idx, run_id, upstream, outcome, result) VALUES " + placeholders(rows: rows, columns: 6)
+                    + " ON CONFLICT (record_id, idx) DO UPDATE SET run_id = excluded.run_id, upstream = excluded.upstream,"
+                    + " outcome = excluded.outcome, result = excluded.result", binds)
+            binds.removeAll(keepingCapacity: true)
+            rows = 0
+        }
+        for (recordID, results) in records {
+            for result in results {
                 binds += [
                     .text(recordID), .int(Int64(result.index)), .text(result.id), SQLValue(result.upstream), .text(result.outcome.rawValue),
                     .text(String(decoding: try encoder.encode(result), as: UTF8.self)),
                 ]
+                rows += 1
+                if rows == itemsPerInsert { try await flush() }
             }
-            _ = try await executor.query(
-                "INSERT INTO cancel_items (record_id, idx, run_id, upstream, outcome, result) VALUES " + placeholders(rows: chunk.count, columns: 6)
-                    + " ON CONFLICT (record_id, idx) DO UPDATE SET run_id = excluded.run_id, upstream = excluded.upstream,"
-                    + " outcome = excluded.outcome, result = excluded.result", binds)
-            start += chunk.count
         }
+        try await flush()
     }
 
     public func record(requestID: String) async throws -> CancelRecord? {
@@ -261,7 +332,7 @@ public final class SQLStore: CancelStore {
                     WHERE record_id = $2 AND state = 'running' RETURNING record_id
                     """, [.int(nowMs), .text(recordID)])
                 guard !updated.isEmpty else { return false }
-                try await Self.upsertItems(recordID, provisional, executor)
+                try await Self.upsertItems([(recordID, provisional)], executor)
                 return true
             }
             if marked { interrupted.append(requestID) }
