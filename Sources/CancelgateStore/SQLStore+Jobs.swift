@@ -15,7 +15,7 @@ extension SQLStore: JobStore {
     public func createJob(
         _ job: Job, entries: [JobEntry], requestID: String, allowedUpstreams: Set<String>?, key: JobKey?
     ) async throws -> JobCreation {
-        let summary = try Self.encode(job.summary)
+        let summary = Self.json(ReportJSON.encode(job.summary))
         let allowed = try allowedUpstreams.map { try Self.encode($0.sorted()) }
         let rate = job.ratePerSecond.map { Int64(($0 * 1000).rounded()) }
         let outcome: JobOutcomeBox = try await driver.transaction { executor in
@@ -175,7 +175,7 @@ extension SQLStore: JobStore {
                 """
                 UPDATE jobs SET done = done + $1, summary = $2, next_index = $3, in_flight_from = NULL, in_flight_to = NULL
                 WHERE job_id = $4 AND lease_owner = $5
-                """, [.int(Int64(landed.count)), .text(try Self.encode(merged)), .int(Int64(nextIndex)), jobID, owner])
+                """, [.int(Int64(landed.count)), .text(Self.json(ReportJSON.encode(merged))), .int(Int64(nextIndex)), jobID, owner])
             return summary
         }
         guard let written else { return false }
@@ -191,7 +191,6 @@ extension SQLStore: JobStore {
     /// item at commit, measured by the jobs benchmark). `VALUES` columns are `column1…` in both
     /// SQLite and PostgreSQL. Returns the results written.
     static func writeResults(_ results: [ItemResult], jobID: SQLValue, _ executor: any SQLExecutor) async throws -> [ItemResult] {
-        let encoder = makeEncoder()
         var landed: [ItemResult] = []
         landed.reserveCapacity(results.count)
         var start = 0
@@ -200,7 +199,7 @@ extension SQLStore: JobStore {
             var binds: [SQLValue] = [jobID]
             binds.reserveCapacity(1 + batch.count * 3)
             for result in batch {
-                binds += [.int(Int64(result.index)), .text(result.outcome.rawValue), .text(String(decoding: try encoder.encode(result), as: UTF8.self))]
+                binds += [.int(Int64(result.index)), .text(result.outcome.rawValue), .text(json(ReportJSON.encode(result)))]
             }
             let rows = try await executor.query(
                 """

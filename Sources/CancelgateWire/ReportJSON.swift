@@ -22,6 +22,27 @@ public struct ReportJSON {
         return writer.bytes
     }
 
+    /// One result, as the store keeps it in an item row (the same bytes as `JSONEncoder`'s).
+    public static func encode(_ result: ItemResult) -> [UInt8] {
+        var writer = ReportJSON(capacity: 192)
+        writer.write(result)
+        return writer.bytes
+    }
+
+    /// Results, as the store keeps a running record's provisional ones.
+    public static func encode(_ results: [ItemResult]) -> [UInt8] {
+        var writer = ReportJSON(capacity: 2 + results.count * 192)
+        writer.array(results) { $0.write($1) }
+        return writer.bytes
+    }
+
+    /// A summary, as the store keeps it beside a record or a job.
+    public static func encode(_ summary: Summary) -> [UInt8] {
+        var writer = ReportJSON(capacity: 128)
+        writer.write(summary)
+        return writer.bytes
+    }
+
     private mutating func write(_ report: CancelReport) {
         raw("{\"dry_run\":")
         bool(report.dryRun)

@@ -86,6 +86,25 @@ struct ReportJSONTests {
         }
     }
 
+    /// The parts the store keeps on their own (an item row's result, a running record's
+    /// provisional results, a record's or job's summary) are the bytes Foundation writes for them.
+    @Test(arguments: 0..<4)
+    func writesStoredPartsAsFoundationDoes(seed: UInt64) async throws {
+        var rng = Seeded(state: seed + 100)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        for _ in 0..<25 {
+            await Task.yield()
+            let report = Self.report(&rng)
+            for result in report.results {
+                #expect(ReportJSON.encode(result) == Array(try encoder.encode(result)))
+            }
+            #expect(ReportJSON.encode(report.results) == Array(try encoder.encode(report.results)))
+            #expect(ReportJSON.encode(report.summary) == Array(try encoder.encode(report.summary)))
+            #expect(try JSONDecoder().decode([ItemResult].self, from: Data(ReportJSON.encode(report.results))) == report.results)
+        }
+    }
+
     /// Every outcome word at once, so the summary's `outcomes` object has every key to sort.
     @Test func sortsEveryOutcomeKeyAsFoundationDoes() throws {
         let results = Outcome.allCases.enumerated().map { ItemResult(index: $0.offset, id: "id-\($0.offset)", outcome: $0.element) }
