@@ -142,7 +142,7 @@ struct CancelController: Sendable {
             errors.append(.init(pointer: "", message: "header X-Request-ID must be 1 to \(maxRequestIDLength) visible ASCII characters"))
         }
         guard errors.isEmpty else { throw .invalid(errors) }
-        return given ?? LowercaseUUID.make()
+        return given ?? LowercaseUUID.makeTimeOrdered(ms: RecordTime.nowMs())
     }
 
     /// 1 to `maxRequestIDLength` visible ASCII characters (CONTRACT §3's `X-Request-ID`).

@@ -16,6 +16,27 @@ public enum LowercaseUUID {
         return text(UUID(uuid: bytes))
     }
 
+    /// A new time-ordered (version 7) UUID: its first 48 bits are `ms`, the Unix time in
+    /// milliseconds, the rest random (RFC 9562 §5.7). IDs of later times sort after earlier ones,
+    /// as bytes and as this text, so a store's indexes on record IDs grow at their right edge
+    /// instead of at a random page each: a SQLite commit of 20 requests' records wrote about a
+    /// page per index per record with version 4 IDs.
+    public static func makeTimeOrdered(ms: Int64) -> String {
+        poolLock.lock()
+        var bytes = pool.take16()
+        poolLock.unlock()
+        let time = UInt64(max(ms, 0))
+        bytes.0 = UInt8(truncatingIfNeeded: time >> 40)
+        bytes.1 = UInt8(truncatingIfNeeded: time >> 32)
+        bytes.2 = UInt8(truncatingIfNeeded: time >> 24)
+        bytes.3 = UInt8(truncatingIfNeeded: time >> 16)
+        bytes.4 = UInt8(truncatingIfNeeded: time >> 8)
+        bytes.5 = UInt8(truncatingIfNeeded: time)
+        bytes.6 = (bytes.6 & 0x0F) | 0x70
+        bytes.8 = (bytes.8 & 0x3F) | 0x80
+        return text(UUID(uuid: bytes))
+    }
+
     /// `uuid` as 8-4-4-4-12 lower-case hex digits.
     public static func text(_ uuid: UUID) -> String {
         let hex = Array("0123456789abcdef".utf8)

@@ -27,6 +27,25 @@ struct HandWrittenTextTests {
         #expect(Wire.segment("b961aa4d-3301-4127-9100-000000000000") == "b961aa4d-3301-4127-9100-000000000000")
     }
 
+    /// Record IDs and generated request IDs: version 7, their time in the first 48 bits, so
+    /// later ones sort after earlier ones as text.
+    @Test func timeOrderedIDsAreVersion7AndSortByTheirTime() throws {
+        var seen = Set<String>()
+        var previous = ""
+        for step in 0..<2_000 {
+            let ms = Int64(1_800_000_000_000 + step / 4)
+            let id = LowercaseUUID.makeTimeOrdered(ms: ms)
+            #expect(UUID(uuidString: id)?.uuidString.lowercased() == id, "\(id)")
+            #expect(id.wholeMatch(of: /[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}/) != nil, "\(id)")
+            let hex = id.replacingOccurrences(of: "-", with: "").prefix(12)
+            #expect(Int64(hex, radix: 16) == ms, "\(id) carries its time")
+            if step % 4 == 0 { #expect(previous < id, "\(previous) then \(id)") }
+            previous = id
+            seen.insert(id)
+        }
+        #expect(seen.count == 2_000)
+    }
+
     @Test func newIDsAreLowerCaseVersion4UUIDs() {
         var seen = Set<String>()
         for _ in 0..<2_000 {

@@ -8,7 +8,7 @@ extension CancelRecord {
         _ request: CancelRequest, provisional: CancelReport, caller: String?, idempotencyKey: String?, receivedAtMs: Int64, leaseUntilMs: Int64
     ) -> CancelRecord {
         CancelRecord(
-            recordID: LowercaseUUID.make(), requestID: request.requestID, caller: caller, receivedAtMs: receivedAtMs, state: .running, reason: request.reason,
+            recordID: LowercaseUUID.makeTimeOrdered(ms: receivedAtMs), requestID: request.requestID, caller: caller, receivedAtMs: receivedAtMs, state: .running, reason: request.reason,
             dryRun: request.dryRun, idempotencyKey: idempotencyKey, summary: provisional.summary, results: provisional.results,
             leaseUntilMs: leaseUntilMs)
     }
