@@ -67,7 +67,7 @@ let package = Package(
         .target(
             name: "CancelgateStore",
             dependencies: [
-                "CancelgateCore", "CancelgateWire",
+                "CancelgateCore", "CancelgateWire", "CurlClient",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,6 +1,6 @@
 internal import CancelgateCore
 internal import CancelgateWire
-internal import Synchronization
+internal import CurlClient
 
 /// Record writes of concurrent requests committed together (group commit).
 ///
@@ -32,14 +32,15 @@ final class GroupCommit: Sendable {
         let turn: CheckedContinuation<Turn, Never>
     }
 
-    private struct State {
+    private struct State: Sendable {
         var committing = false
         var waiting: [Waiter] = []
         var batches = 0
     }
 
     let maxBatch: Int
-    private let state = Mutex(State())
+    // Locked (an NSLock), not Mutex: the thread sanitizer sees only the former (CurlClient's Locked).
+    private let state = Locked(State())
     private let commitOne: @Sendable (Write) async throws -> Void
     private let commitBatch: @Sendable ([Write]) async throws -> Void
 
