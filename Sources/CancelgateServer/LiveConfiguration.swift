@@ -5,7 +5,7 @@ public import Logging
 
 /// The configuration in force and what is built from it. A reload builds a new one; a request
 /// holds the one it started with until it ends, so in-flight requests never see a mix.
-public struct GatewayRuntime: Sendable {
+public final class GatewayRuntime: Sendable {
     public let service: CancelService
     let authenticator: ClientAuthenticator
     public var config: RoutesConfig { service.config }

@@ -30,7 +30,7 @@ public struct PrometheusMetrics: Sendable {
 ///
 /// Each handler is made once per name and labels and kept: the registry would hand back the same
 /// one, but only after checking the name and scanning the help text again, on every request.
-struct DescribedMetricsFactory: MetricsFactory {
+final class DescribedMetricsFactory: MetricsFactory {
     let registry: PrometheusCollectorRegistry
     private let plain: PrometheusMetricsFactory
     private let made = HandlerCache()

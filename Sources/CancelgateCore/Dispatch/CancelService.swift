@@ -3,7 +3,7 @@ public import Logging
 
 /// Plan → dispatch → report for one valid request. Holds no state of its own beyond the
 /// configuration and the per-upstream send functions.
-public struct CancelService: Sendable {
+public final class CancelService: Sendable {
     public let config: RoutesConfig
     let planner: Planner
     let dispatcher: Dispatcher
@@ -15,7 +15,7 @@ public struct CancelService: Sendable {
     }
 
     /// - Parameter registry: what upstreams share across requests and reloads (limits, C1 tokens).
-    public init(config: RoutesConfig, transport: any HTTPTransport, metrics: GatewayMetrics = .disabled, registry: UpstreamRegistry = UpstreamRegistry()) {
+    public convenience init(config: RoutesConfig, transport: any HTTPTransport, metrics: GatewayMetrics = .disabled, registry: UpstreamRegistry = UpstreamRegistry()) {
         self.init(config: config, dispatcher: Dispatcher(config: config, transport: transport, metrics: metrics, registry: registry))
     }
 

@@ -54,24 +54,27 @@ public struct GatewayMetrics: Sendable {
     ]
 
     private let factory: (any MetricsFactory)?
+    /// Made once: every request moves it twice.
+    private let inFlight: (any MeterHandler)?
 
     public init(factory: (any MetricsFactory)?) {
         self.factory = factory
+        self.inFlight = factory?.makeMeter(label: Name.requestsInFlight, dimensions: [])
     }
 
     /// Counts nothing.
     public static let disabled = GatewayMetrics(factory: nil)
 
     public func httpRequest(route: String, method: String, status: Int) {
-        counter(Name.httpRequests, [("route", route), ("method", method), ("status", String(status))])?.increment()
+        increment(Name.httpRequests, [("route", route), ("method", method), ("status", String(status))])
     }
 
     public func requestStarted() {
-        meter(Name.requestsInFlight)?.increment()
+        inFlight?.increment(by: 1)
     }
 
     public func requestEnded() {
-        meter(Name.requestsInFlight)?.decrement()
+        inFlight?.decrement(by: 1)
     }
 
     /// One increment per (upstream, outcome) present in a report.
@@ -84,72 +87,72 @@ public struct GatewayMetrics: Sendable {
             counts[Pair(upstream: upstream, outcome: result.outcome.rawValue), default: 0] += 1
         }
         for (pair, count) in counts {
-            counter(Name.items, [("upstream", pair.upstream), ("outcome", pair.outcome)])?.increment(by: count)
+            increment(Name.items, [("upstream", pair.upstream), ("outcome", pair.outcome)], by: count)
         }
     }
 
     public func upstreamCall(upstream: String, status: String, duration: Duration) {
-        counter(Name.upstreamCalls, [("upstream", upstream), ("status", status)])?.increment()
+        increment(Name.upstreamCalls, [("upstream", upstream), ("status", status)])
         if let factory {
-            Timer(label: Name.upstreamCallDuration, dimensions: [("upstream", upstream)], factory: factory).recordNanoseconds(duration.nanoseconds)
+            factory.makeTimer(label: Name.upstreamCallDuration, dimensions: [("upstream", upstream)]).recordNanoseconds(duration.nanoseconds)
         }
     }
 
     public func rateLimitWait(upstream: String, duration: Duration) {
         if let factory {
-            Timer(label: Name.rateLimitWait, dimensions: [("upstream", upstream)], factory: factory).recordNanoseconds(duration.nanoseconds)
+            factory.makeTimer(label: Name.rateLimitWait, dimensions: [("upstream", upstream)]).recordNanoseconds(duration.nanoseconds)
         }
     }
 
     public func upstreamRetry(upstream: String) {
-        counter(Name.upstreamRetries, [("upstream", upstream)])?.increment()
+        increment(Name.upstreamRetries, [("upstream", upstream)])
     }
 
     public func tokenFetch(upstream: String, succeeded: Bool) {
-        counter(Name.tokenFetches, [("upstream", upstream), ("result", succeeded ? "ok" : "error")])?.increment()
+        increment(Name.tokenFetches, [("upstream", upstream), ("result", succeeded ? "ok" : "error")])
     }
 
     public func configReload(succeeded: Bool) {
-        counter(Name.configReloads, [("result", succeeded ? "ok" : "refused")])?.increment()
+        increment(Name.configReloads, [("result", succeeded ? "ok" : "refused")])
     }
 
     public func storeError(operation: String) {
-        counter(Name.storeErrors, [("operation", operation)])?.increment()
+        increment(Name.storeErrors, [("operation", operation)])
     }
 
     public func storePendingWrites(_ count: Int) {
-        if let factory { Gauge(label: Name.storePendingWrites, dimensions: [], factory: factory).record(count) }
+        factory?.makeRecorder(label: Name.storePendingWrites, dimensions: [], aggregate: false).record(Int64(count))
     }
 
     public func recordsInterrupted(_ count: Int) {
-        counter(Name.recordsInterrupted, [])?.increment(by: count)
+        increment(Name.recordsInterrupted, [], by: count)
     }
 
     public func statusRead(upstream: String, state: String) {
-        counter(Name.statusReads, [("upstream", upstream), ("state", state)])?.increment()
+        increment(Name.statusReads, [("upstream", upstream), ("state", state)])
     }
 
     public func confirmation(upstream: String, result: String) {
-        counter(Name.confirmations, [("upstream", upstream), ("result", result)])?.increment()
+        increment(Name.confirmations, [("upstream", upstream), ("result", result)])
     }
 
     public func jobs(_ counts: [(state: String, count: Int)]) {
         guard let factory else { return }
-        for (state, count) in counts { Gauge(label: Name.jobs, dimensions: [("state", state)], factory: factory).record(count) }
+        for (state, count) in counts { factory.makeRecorder(label: Name.jobs, dimensions: [("state", state)], aggregate: false).record(Int64(count)) }
     }
 
     public func jobItemsDone(upstream: String, count: Int) {
-        counter(Name.jobItems, [("upstream", upstream)])?.increment(by: count)
+        increment(Name.jobItems, [("upstream", upstream)], by: count)
     }
 
     public func jobStoreCall(operation: String, duration: Duration) {
         if let factory {
-            Timer(label: Name.jobStoreDuration, dimensions: [("operation", operation)], factory: factory).recordNanoseconds(duration.nanoseconds)
+            factory.makeTimer(label: Name.jobStoreDuration, dimensions: [("operation", operation)]).recordNanoseconds(duration.nanoseconds)
         }
     }
 
     public func jobTakenOver() {
-        counter(Name.jobTakeovers, [])?.increment()
+        increment(Name.jobTakeovers, [])
     }
 
     private struct Pair: Hashable {
@@ -157,11 +160,9 @@ public struct GatewayMetrics: Sendable {
         let outcome: String
     }
 
-    private func counter(_ label: String, _ dimensions: [(String, String)]) -> Counter? {
-        factory.map { Counter(label: label, dimensions: dimensions, factory: $0) }
-    }
-
-    private func meter(_ label: String) -> Meter? {
-        factory.map { Meter(label: label, dimensions: [], factory: $0) }
+    /// The factory's handler directly, not through a swift-metrics `Counter` (an object made
+    /// and dropped each time: a few allocations per request).
+    private func increment(_ label: String, _ dimensions: [(String, String)], by amount: Int = 1) {
+        factory?.makeCounter(label: label, dimensions: dimensions).increment(by: Int64(amount))
     }
 }
