@@ -14,8 +14,10 @@ public final class SQLStore: CancelStore {
 
     /// Records per multi-row statement of a group commit: 12 parameters each.
     static let recordsPerInsert = 500
-    /// Writes per group commit.
+    /// Writes per group commit, and item rows (finished records' results, started records'
+    /// provisional ones) per group commit beyond its first write.
     static let maxBatch = 128
+    static let maxBatchItems = 5_000
 
     let driver: any SQLDriver
     let writes: GroupCommit
@@ -24,7 +26,8 @@ public final class SQLStore: CancelStore {
     init(driver: any SQLDriver) {
         self.driver = driver
         self.writes = GroupCommit(
-            maxBatch: Self.maxBatch, one: { write in try await Self.commit(write, driver) },
+            maxBatch: Self.maxBatch, maxWeight: Self.maxBatchItems, weight: Self.items,
+            one: { write in try await Self.commit(write, driver) },
             batch: { writes in try await Self.commit(writes, driver) })
     }
 
@@ -127,6 +130,12 @@ public final class SQLStore: CancelStore {
     }
 
     struct RepeatedRecord: Error {}
+
+    static func items(_ write: GroupCommit.Write) -> Int {
+        switch write {
+        case .started(let record), .finished(let record, _): max(1, record.results?.count ?? 0)
+        }
+    }
 
     /// Rows of `recordBinds`, in multi-row statements.
     static func insertRecords(_ rows: [[SQLValue]], conflict: String, _ executor: any SQLExecutor) async throws {

@@ -27,8 +27,9 @@ struct GroupCommitTests {
         func open() { gate.continuation.finish() }
     }
 
-    static func write(_ id: String) -> GroupCommit.Write {
-        .started(StoreContractTests.record(id, at: StoreContractTests.now, lease: StoreContractTests.now + 1000, results: []))
+    static func write(_ id: String, items: Int = 0) -> GroupCommit.Write {
+        let results = (0..<items).map { ItemResult(index: $0, id: "\(id)-\($0)", upstream: "k", outcome: .cancelled, attempts: 1) }
+        return .started(StoreContractTests.record(id, at: StoreContractTests.now, lease: StoreContractTests.now + 1000, results: results))
     }
 
     static func id(_ write: GroupCommit.Write) -> String {
@@ -37,9 +38,9 @@ struct GroupCommitTests {
         }
     }
 
-    static func commits(_ log: Log, maxBatch: Int, poison: String? = nil) -> GroupCommit {
+    static func commits(_ log: Log, maxBatch: Int, maxItems: Int = .max, poison: String? = nil) -> GroupCommit {
         GroupCommit(
-            maxBatch: maxBatch,
+            maxBatch: maxBatch, maxWeight: maxItems, weight: SQLStore.items,
             one: { write in
                 await log.holdFirst()
                 log.add("one " + id(write))
@@ -55,11 +56,13 @@ struct GroupCommitTests {
     struct Poisoned: Error {}
 
     /// Starts `ids` one after another, each queued behind the commit under way before the next.
-    static func queue(_ ids: [String], on commits: GroupCommit, into group: inout ThrowingTaskGroup<(String, Bool), any Error>) async {
+    static func queue(
+        _ ids: [String], items: Int = 0, on commits: GroupCommit, into group: inout ThrowingTaskGroup<(String, Bool), any Error>
+    ) async {
         for (n, id) in ids.enumerated() {
             group.addTask {
                 do {
-                    try await commits.write(write(id))
+                    try await commits.write(write(id, items: items))
                     return (id, true)
                 } catch {
                     return (id, false)
@@ -108,6 +111,52 @@ struct GroupCommitTests {
         }
         #expect(outcomes == ["a": true, "b1": true, "b2": false, "b3": true])
         #expect(log.all == ["one a", "batch b1,b2,b3", "one b1", "one b2", "one b3"])
+        #expect(commits.batchesCommitted == 0 && commits.batchesFallenBack == 1)
+    }
+
+    /// Large records do not make one huge transaction: a batch stops at `maxWeight` item rows
+    /// (its first write goes whatever its size).
+    @Test func aBatchStopsAtItsItemBound() async throws {
+        let log = Log()
+        let commits = Self.commits(log, maxBatch: 10, maxItems: 5)
+        try await withThrowingTaskGroup(of: (String, Bool).self) { group in
+            group.addTask {
+                try await commits.write(Self.write("a"))
+                return ("a", true)
+            }
+            while log.held.withLock({ !$0 }) { await Task.yield() }
+            await Self.queue(["b1", "b2", "b3", "b4", "b5"], items: 2, on: commits, into: &group)
+            log.open()
+            for try await (_, ok) in group { #expect(ok) }
+        }
+        #expect(log.all == ["one a", "batch b1,b2", "batch b3,b4", "one b5"])
+    }
+
+    /// What a batch writes for repeats and for both writes of one record is what the writes one
+    /// at a time would leave; a record finished twice in one batch is refused before anything
+    /// is written (GroupCommit then writes them one by one).
+    @Test(arguments: StoreContractTests.kinds.filter { $0 != "memory" })
+    func aBatchOfRepeatsAndBothWritesOfARecordLeavesWhatOneByOneWould(kind: String) async throws {
+        try await StoreContractTests.with(kind) { store in
+            let sql = try #require(store as? SQLStore)
+            let now = StoreContractTests.now
+            let results = [ItemResult(index: 0, id: "run-a", upstream: "k", outcome: .cancelled, attempts: 1)]
+            let a = StoreContractTests.record("req-a", at: now, lease: now + 60_000, results: results)
+            let b = StoreContractTests.record("req-b", at: now, lease: now + 60_000, results: results)
+            try await SQLStore.commit(
+                [.started(a), .finished(a.completed(with: StoreContractTests.report("req-a", results), atMs: now + 5), nil), .started(b), .started(b)],
+                sql.driver)
+            let storedA = try #require(try await store.record(requestID: "req-a"))
+            #expect(storedA.state == .completed && storedA.results?.map(\.id) == ["run-a"])
+            #expect(try await store.record(requestID: "req-b")?.state == .running)
+
+            let c = StoreContractTests.record("req-c", at: now, lease: now + 60_000, results: results)
+            let done = c.completed(with: StoreContractTests.report("req-c", results), atMs: now + 5)
+            await #expect(throws: SQLStore.RepeatedRecord.self) {
+                try await SQLStore.commit([.finished(done, nil), .finished(done, nil)], sql.driver)
+            }
+            #expect(try await store.record(requestID: "req-c") == nil)
+        }
     }
 
     /// Through a real store: many requests' starts and finishes at once (with Idempotency-Keys on
@@ -155,6 +204,7 @@ struct GroupCommitTests {
             }
             let sql = try #require(store as? SQLStore)
             #expect(sql.writes.batchesCommitted > 0, "200 concurrent requests' writes shared no transaction")
+            #expect(sql.writes.batchesFallenBack == 0, "a batch failed and was written one by one")
         }
     }
 }
