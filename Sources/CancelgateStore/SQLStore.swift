@@ -85,41 +85,40 @@ public final class SQLStore: CancelStore {
         try await writes.write(.finished(record, key))
     }
 
-    /// One write alone: a started record in one statement, a finished one in a transaction.
+    /// One write alone: a started record in one statement, a finished one as a batch of one.
     static func commit(_ write: GroupCommit.Write, _ driver: any SQLDriver) async throws {
         switch write {
         case .started(let record):
             _ = try await driver.query(insertRecord + startedConflict, recordBinds(record, provisional: record.results ?? []))
-        case .finished(let record, let key):
-            let binds = recordBinds(record, provisional: nil)
-            let keyBinds = key.map { keyCompletionBinds($0, record) }
-            try await driver.transaction { executor in
-                _ = try await executor.query(insertRecord + finishedConflict, binds)
-                try await upsertItems([(record.recordID, record.results ?? [])], executor)
-                if let keyBinds { _ = try await executor.query(completeKey, keyBinds) }
-            }
+        case .finished:
+            try await commit([write], driver)
         }
     }
 
-    /// Several writes in one transaction: the started records in multi-row inserts, then the
-    /// finished ones in multi-row upserts with all their items, then their keys. A record
-    /// finished twice in one batch (a retried write beside a slow first one) makes it throw, so
-    /// GroupCommit writes each alone, in order.
+    /// Several writes at once: the started records in multi-row inserts, then the finished ones
+    /// in multi-row upserts with all their items, then their keys. On SQLite one transaction of
+    /// those statements; on PostgreSQL one statement (data-modifying CTEs, atomic on its own), so
+    /// a batch, or a request's completed record, costs one round trip instead of four or more.
+    /// A start beside its record's finish is left out (the finish leaves what both would). A
+    /// record finished twice in one batch (a retried write beside a slow first one) makes it
+    /// throw before anything is written, so GroupCommit writes each alone, in order.
     static func commit(_ writes: [GroupCommit.Write], _ driver: any SQLDriver) async throws {
-        var started: [[SQLValue]] = [], finished: [[SQLValue]] = [], items: [(String, [ItemResult])] = [], keys: [[SQLValue]] = []
-        var startedIDs = Set<String>(), finishedIDs = Set<String>()
-        for write in writes {
-            switch write {
-            case .started(let record):
-                // The same start twice (retried beside a slow first one): one row.
-                guard startedIDs.insert(record.recordID).inserted else { continue }
-                started.append(recordBinds(record, provisional: record.results ?? []))
-            case .finished(let record, let key):
-                guard finishedIDs.insert(record.recordID).inserted else { throw RepeatedRecord() }
-                finished.append(recordBinds(record, provisional: nil))
-                items.append((record.recordID, record.results ?? []))
-                if let key { keys.append(keyCompletionBinds(key, record)) }
-            }
+        var finishedIDs = Set<String>()
+        var finished: [[SQLValue]] = [], items: [(String, [ItemResult])] = [], keys: [[SQLValue]] = []
+        for case .finished(let record, let key) in writes {
+            guard finishedIDs.insert(record.recordID).inserted else { throw RepeatedRecord() }
+            finished.append(recordBinds(record, provisional: nil))
+            items.append((record.recordID, record.results ?? []))
+            if let key { keys.append(keyCompletionBinds(key, record)) }
+        }
+        var startedIDs = finishedIDs
+        var started: [[SQLValue]] = []
+        for case .started(let record) in writes where startedIDs.insert(record.recordID).inserted {
+            started.append(recordBinds(record, provisional: record.results ?? []))
+        }
+        if driver.kind == "postgres", let (sql, binds) = oneStatement(started: started, finished: finished, items: items, keys: keys) {
+            _ = try await driver.query(sql, binds)
+            return
         }
         try await driver.transaction { [started, finished, items, keys] executor in
             try await insertRecords(started, conflict: startedConflict, executor)
@@ -127,6 +126,45 @@ public final class SQLStore: CancelStore {
             try await upsertItems(items, executor)
             for binds in keys { _ = try await executor.query(completeKey, binds) }
         }
+    }
+
+    /// PostgreSQL takes at most 65,535 parameters per statement.
+    static let maxStatementBinds = 60_000
+
+    /// A batch as one PostgreSQL statement: each kind of write a data-modifying CTE, the item
+    /// rows the main statement. Nil when it would need more than `maxStatementBinds` parameters.
+    static func oneStatement(
+        started: [[SQLValue]], finished: [[SQLValue]], items: [(String, [ItemResult])], keys: [[SQLValue]]
+    ) -> (String, [SQLValue])? {
+        let itemRows = items.reduce(0) { $0 + $1.1.count }
+        guard (started.count + finished.count) * 12 + itemRows * 6 + keys.count * 5 <= maxStatementBinds else { return nil }
+        var binds: [SQLValue] = []
+        func values(_ rows: [[SQLValue]], columns: Int) -> String {
+            let text = placeholders(rows: rows.count, columns: columns, after: binds.count)
+            for row in rows { binds += row }
+            return text
+        }
+        var ctes: [String] = []
+        if !started.isEmpty {
+            ctes.append("s AS (INSERT INTO cancel_records (\(recordColumns)) VALUES \(values(started, columns: 12))\(startedConflict) RETURNING 1)")
+        }
+        if !finished.isEmpty {
+            ctes.append("f AS (INSERT INTO cancel_records (\(recordColumns)) VALUES \(values(finished, columns: 12))\(finishedConflict) RETURNING 1)")
+        }
+        if !keys.isEmpty {
+            ctes.append(
+                "k AS (UPDATE idempotency_keys SET state = 'finished', stored_at = v.column1, report = v.column2 FROM (VALUES "
+                    + values(keys, columns: 5)
+                    + ") AS v WHERE idempotency_keys.scope = v.column3 AND idempotency_keys.idem_key = v.column4"
+                    + " AND idempotency_keys.record_id = v.column5 AND idempotency_keys.state = 'running' RETURNING 1)")
+        }
+        var rows: [[SQLValue]] = []
+        rows.reserveCapacity(itemRows)
+        for (recordID, results) in items {
+            for result in results { rows.append(itemBinds(recordID, result)) }
+        }
+        let main = rows.isEmpty ? "SELECT 1" : itemInsert(values(rows, columns: 6))
+        return ((ctes.isEmpty ? "" : "WITH " + ctes.joined(separator: ", ") + " ") + main, binds)
     }
 
     struct RepeatedRecord: Error {}
@@ -193,30 +231,38 @@ public final class SQLStore: CancelStore {
         return text
     }
 
-    /// Item rows of a record, in multi-row statements; a retried write rewrites the same rows.
+    /// Item rows of records, in multi-row statements; a retried write rewrites the same rows.
     static func upsertItems(_ records: [(recordID: String, results: [ItemResult])], _ executor: any SQLExecutor) async throws {
         var binds: [SQLValue] = []
         var rows = 0
         func flush() async throws {
             guard rows > 0 else { return }
-            _ = try await executor.query(
-                "INSERT INTO cancel_items (record_id, idx, run_id, upstream, outcome, result) VALUES " + placeholders(rows: rows, columns: 6)
-                    + " ON CONFLICT (record_id, idx) DO UPDATE SET run_id = excluded.run_id, upstream = excluded.upstream,"
-                    + " outcome = excluded.outcome, result = excluded.result", binds)
+            _ = try await executor.query(itemInsert(placeholders(rows: rows, columns: 6)), binds)
             binds.removeAll(keepingCapacity: true)
             rows = 0
         }
         for (recordID, results) in records {
             for result in results {
-                binds += [
-                    .text(recordID), .int(Int64(result.index)), .text(result.id), SQLValue(result.upstream), .text(result.outcome.rawValue),
-                    .text(json(ReportJSON.encode(result))),
-                ]
+                binds += itemBinds(recordID, result)
                 rows += 1
                 if rows == itemsPerInsert { try await flush() }
             }
         }
         try await flush()
+    }
+
+    static func itemBinds(_ recordID: String, _ result: ItemResult) -> [SQLValue] {
+        [
+            .text(recordID), .int(Int64(result.index)), .text(result.id), SQLValue(result.upstream), .text(result.outcome.rawValue),
+            .text(json(ReportJSON.encode(result))),
+        ]
+    }
+
+    /// The upsert of item rows whose VALUES list is `values`.
+    static func itemInsert(_ values: String) -> String {
+        "INSERT INTO cancel_items (record_id, idx, run_id, upstream, outcome, result) VALUES " + values
+            + " ON CONFLICT (record_id, idx) DO UPDATE SET run_id = excluded.run_id, upstream = excluded.upstream,"
+            + " outcome = excluded.outcome, result = excluded.result"
     }
 
     public func record(requestID: String) async throws -> CancelRecord? {
