@@ -10,7 +10,8 @@ internal import CurlClient
 /// connection) and as many round trips plus a commit on PostgreSQL. Now a write that finds no
 /// batch being committed commits at once, alone; writes that arrive meanwhile wait in line, and
 /// the first of them, when its turn comes, commits everything in line (at most `maxBatch` writes
-/// and `maxWeight` item rows) in one transaction of a few multi-row statements (`commitBatch`).
+/// and `maxWeight` item rows) at once (`commitBatch`: on SQLite a transaction of a few multi-row
+/// statements, on PostgreSQL one statement).
 /// Under load a request's writes cost a fraction of a statement; alone, what they cost before.
 ///
 /// Each writer learns its own write's fate: when a batch fails, its writes are tried again one by

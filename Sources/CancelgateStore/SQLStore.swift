@@ -131,13 +131,23 @@ public final class SQLStore: CancelStore {
     /// PostgreSQL takes at most 65,535 parameters per statement.
     static let maxStatementBinds = 60_000
 
-    /// A batch as one PostgreSQL statement: each kind of write a data-modifying CTE, the item
-    /// rows the main statement. Nil when it would need more than `maxStatementBinds` parameters.
+    /// A batch as one PostgreSQL statement. The finished records' upsert is the statement
+    /// itself and runs first, so it locks a record's row before its item rows, in the order of
+    /// `interruptRunning` and of the transaction this replaces (PostgreSQL runs data-modifying
+    /// CTEs that nothing reads after the main statement; the other order could deadlock with
+    /// another replica interrupting a record whose request outlived its lease). Started records,
+    /// item rows and key completions are CTEs. Nil when it would need more than
+    /// `maxStatementBinds` parameters.
     static func oneStatement(
         started: [[SQLValue]], finished: [[SQLValue]], items: [(String, [ItemResult])], keys: [[SQLValue]]
     ) -> (String, [SQLValue])? {
         let itemRows = items.reduce(0) { $0 + $1.1.count }
         guard (started.count + finished.count) * 12 + itemRows * 6 + keys.count * 5 <= maxStatementBinds else { return nil }
+        guard !finished.isEmpty else {
+            // Nothing but starts: no items or keys come without a finish.
+            guard !started.isEmpty else { return nil }
+            return (recordInsert(placeholders(rows: started.count, columns: 12)) + startedConflict, Array(started.joined()))
+        }
         var binds: [SQLValue] = []
         func values(_ rows: [[SQLValue]], columns: Int) -> String {
             let text = placeholders(rows: rows.count, columns: columns, after: binds.count)
@@ -146,10 +156,15 @@ public final class SQLStore: CancelStore {
         }
         var ctes: [String] = []
         if !started.isEmpty {
-            ctes.append("s AS (INSERT INTO cancel_records (\(recordColumns)) VALUES \(values(started, columns: 12))\(startedConflict) RETURNING 1)")
+            ctes.append("s AS (\(recordInsert(values(started, columns: 12)))\(startedConflict) RETURNING 1)")
         }
-        if !finished.isEmpty {
-            ctes.append("f AS (INSERT INTO cancel_records (\(recordColumns)) VALUES \(values(finished, columns: 12))\(finishedConflict) RETURNING 1)")
+        var rows: [[SQLValue]] = []
+        rows.reserveCapacity(itemRows)
+        for (recordID, results) in items {
+            for result in results { rows.append(itemBinds(recordID, result)) }
+        }
+        if !rows.isEmpty {
+            ctes.append("i AS (\(itemInsert(values(rows, columns: 6))) RETURNING 1)")
         }
         if !keys.isEmpty {
             ctes.append(
@@ -158,13 +173,13 @@ public final class SQLStore: CancelStore {
                     + ") AS v WHERE idempotency_keys.scope = v.column3 AND idempotency_keys.idem_key = v.column4"
                     + " AND idempotency_keys.record_id = v.column5 AND idempotency_keys.state = 'running' RETURNING 1)")
         }
-        var rows: [[SQLValue]] = []
-        rows.reserveCapacity(itemRows)
-        for (recordID, results) in items {
-            for result in results { rows.append(itemBinds(recordID, result)) }
-        }
-        let main = rows.isEmpty ? "SELECT 1" : itemInsert(values(rows, columns: 6))
+        let main = recordInsert(values(finished, columns: 12)) + finishedConflict
         return ((ctes.isEmpty ? "" : "WITH " + ctes.joined(separator: ", ") + " ") + main, binds)
+    }
+
+    /// `INSERT INTO cancel_records (…) VALUES ` + `values`.
+    static func recordInsert(_ values: String) -> String {
+        "INSERT INTO cancel_records (\(recordColumns)) VALUES " + values
     }
 
     struct RepeatedRecord: Error {}
