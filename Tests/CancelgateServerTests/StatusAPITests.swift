@@ -75,7 +75,12 @@ import Testing
             }
             let readIDs = Set(await FakeProvider.allCases.asyncFlatMap { await h.fakes.state.calls($0).filter(\.isStatusRead).flatMap(\.ids) })
             #expect(!readIDs.contains("agent-execution-1") && !readIDs.contains("not-c1") && !readIDs.contains("job-42"), "no read for an ID that cannot be valid")
-            #expect(await h.fakes.state.calls(.skyvern).filter { $0.ids == ["tsk_101"] }.count == 1, "a duplicate is read once")
+            // A duplicate is one unit: as many reads of it as that unit's attempts (one, unless a
+            // read timed out on a loaded machine and was retried), not one per entry.
+            let reads = await h.fakes.state.calls(.skyvern).filter { $0.ids == ["tsk_101"] }.count
+            let attempts = report.results.filter { $0.id == "tsk_101" }.map(\.attempts)
+            #expect(attempts.count == 2 && Set(attempts).count == 1, "both entries answered from one unit: \(attempts)")
+            #expect(reads >= 1 && reads == attempts.first, "a duplicate is read once per attempt: \(reads) reads, \(attempts)")
             #expect(await h.fakes.state.status(.kubiya, id: kubiya[0]) == "running", "nothing was changed")
         }
     }
