@@ -196,7 +196,7 @@ public final class SQLStore: CancelStore {
         while start < rows.count {
             let chunk = rows[start..<min(start + recordsPerInsert, rows.count)]
             _ = try await executor.query(
-                "INSERT INTO cancel_records (\(recordColumns)) VALUES " + placeholders(rows: chunk.count, columns: 12) + conflict,
+                recordInsert(placeholders(rows: chunk.count, columns: 12)) + conflict,
                 Array(chunk.joined()))
             start += chunk.count
         }
@@ -220,7 +220,7 @@ public final class SQLStore: CancelStore {
 
     static let recordColumns =
         "record_id, request_id, caller, received_at, finished_at, state, reason, dry_run, idempotency_key, summary, lease_until, provisional"
-    static let insertRecord = "INSERT INTO cancel_records (\(recordColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+    static let insertRecord = recordInsert(placeholders(rows: 1, columns: 12))
 
     static func recordBinds(_ record: CancelRecord, provisional: [ItemResult]?) -> [SQLValue] {
         [

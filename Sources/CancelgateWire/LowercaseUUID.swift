@@ -7,13 +7,7 @@ public import Foundation
 /// system call serves 256 UUIDs.
 public enum LowercaseUUID {
     public static func make() -> String {
-        poolLock.lock()
-        var bytes = pool.take16()
-        poolLock.unlock()
-        // RFC 9562 §5.4: version 4 in the high nibble of byte 6, variant 10 in byte 8's top bits.
-        bytes.6 = (bytes.6 & 0x0F) | 0x40
-        bytes.8 = (bytes.8 & 0x3F) | 0x80
-        return text(UUID(uuid: bytes))
+        text(UUID(uuid: stamped(random(), version: 4)))
     }
 
     /// A new time-ordered (version 7) UUID: its first 48 bits are `ms`, the Unix time in
@@ -22,9 +16,7 @@ public enum LowercaseUUID {
     /// instead of at a random page each: a SQLite commit of 20 requests' records wrote about a
     /// page per index per record with version 4 IDs.
     public static func makeTimeOrdered(ms: Int64) -> String {
-        poolLock.lock()
-        var bytes = pool.take16()
-        poolLock.unlock()
+        var bytes = random()
         let time = UInt64(max(ms, 0))
         bytes.0 = UInt8(truncatingIfNeeded: time >> 40)
         bytes.1 = UInt8(truncatingIfNeeded: time >> 32)
@@ -32,9 +24,22 @@ public enum LowercaseUUID {
         bytes.3 = UInt8(truncatingIfNeeded: time >> 16)
         bytes.4 = UInt8(truncatingIfNeeded: time >> 8)
         bytes.5 = UInt8(truncatingIfNeeded: time)
-        bytes.6 = (bytes.6 & 0x0F) | 0x70
+        return text(UUID(uuid: stamped(bytes, version: 7)))
+    }
+
+    /// 16 bytes from the pool.
+    private static func random() -> uuid_t {
+        poolLock.lock()
+        defer { poolLock.unlock() }
+        return pool.take16()
+    }
+
+    /// RFC 9562 §4.1-4.2: the version in the high nibble of byte 6, variant 10 in byte 8's top bits.
+    private static func stamped(_ uuid: uuid_t, version: UInt8) -> uuid_t {
+        var bytes = uuid
+        bytes.6 = (bytes.6 & 0x0F) | (version << 4)
         bytes.8 = (bytes.8 & 0x3F) | 0x80
-        return text(UUID(uuid: bytes))
+        return bytes
     }
 
     /// `uuid` as 8-4-4-4-12 lower-case hex digits.

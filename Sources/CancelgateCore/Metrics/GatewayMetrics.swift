@@ -93,15 +93,11 @@ public struct GatewayMetrics: Sendable {
 
     public func upstreamCall(upstream: String, status: String, duration: Duration) {
         increment(Name.upstreamCalls, [("upstream", upstream), ("status", status)])
-        if let factory {
-            factory.makeTimer(label: Name.upstreamCallDuration, dimensions: [("upstream", upstream)]).recordNanoseconds(duration.nanoseconds)
-        }
+        time(Name.upstreamCallDuration, [("upstream", upstream)], duration)
     }
 
     public func rateLimitWait(upstream: String, duration: Duration) {
-        if let factory {
-            factory.makeTimer(label: Name.rateLimitWait, dimensions: [("upstream", upstream)]).recordNanoseconds(duration.nanoseconds)
-        }
+        time(Name.rateLimitWait, [("upstream", upstream)], duration)
     }
 
     public func upstreamRetry(upstream: String) {
@@ -146,9 +142,7 @@ public struct GatewayMetrics: Sendable {
     }
 
     public func jobStoreCall(operation: String, duration: Duration) {
-        if let factory {
-            factory.makeTimer(label: Name.jobStoreDuration, dimensions: [("operation", operation)]).recordNanoseconds(duration.nanoseconds)
-        }
+        time(Name.jobStoreDuration, [("operation", operation)], duration)
     }
 
     public func jobTakenOver() {
@@ -164,5 +158,9 @@ public struct GatewayMetrics: Sendable {
     /// and dropped each time: a few allocations per request).
     private func increment(_ label: String, _ dimensions: [(String, String)], by amount: Int = 1) {
         factory?.makeCounter(label: label, dimensions: dimensions).increment(by: Int64(amount))
+    }
+
+    private func time(_ label: String, _ dimensions: [(String, String)], _ duration: Duration) {
+        factory?.makeTimer(label: label, dimensions: dimensions).recordNanoseconds(duration.nanoseconds)
     }
 }
